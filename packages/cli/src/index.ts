@@ -1,0 +1,2 @@
+export { main, helpText } from './main.js';
+export type { Command, CommandIO, ParsedArgs } from './command.js';
