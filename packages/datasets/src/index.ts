@@ -1,1 +1,3 @@
-export {};
+export * from './errors.js';
+export * from './text/index.js';
+export * from './handwriting/index.js';

@@ -1,0 +1,227 @@
+/**
+ * `seqgen hand train`: trains a handwriting prediction or synthesis network (Graves 2013 §4–5) with
+ * checkpoints under runs/<name>/{latest,best}, metrics.jsonl, exact --resume and --json, like `seqgen text train`.
+ */
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import '@seqgen/core/train';
+import { ConfigError, createOptimizer, createRng, type Optimizer } from '@seqgen/core';
+import { mixSeed, type HandwritingLine } from '@seqgen/datasets';
+import { HandwritingModel, evaluate, makeBatch, trainStep, type HandwritingModelConfig } from '@seqgen/handwriting';
+import { numberOption, stringOption, UsageError, type Command } from '../command.js';
+import { initBackend } from '../backend.js';
+import { Progress } from '../progress.js';
+import { patchWasmKernels } from '../text/wasm-kernels.js';
+import { loadHandData } from '../hand/data.js';
+import { loadHandModel, saveHandModel, type HandModelData, type HandTrainingState } from '../hand/model-io.js';
+import { defaultRunConfig, readRunConfig, type HandRunConfig } from '../hand/run-config.js';
+import { pickStyles, pointsPerChar } from '../hand/styles.js';
+
+/** The deterministic permutation of `n` items for epoch `epoch` (exact resume: batches depend only on the step). */
+export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
+  const rng = createRng(mixSeed(seed, epoch));
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    const t = order[i] as number;
+    order[i] = order[j] as number;
+    order[j] = t;
+  }
+  return order;
+}
+
+/** The training lines of step `step` (0-based). */
+export function batchLines(lines: readonly HandwritingLine[], batchSize: number, seed: number, step: number): HandwritingLine[] {
+  const perEpoch = Math.max(1, Math.floor(lines.length / batchSize));
+  const order = epochOrder(lines.length, seed, Math.floor(step / perEpoch));
+  const start = (step % perEpoch) * batchSize;
+  return Array.from(order.subarray(start, start + batchSize), (i) => lines[i] as HandwritingLine);
+}
+
+export const handTrainCommand: Command = {
+  path: ['hand', 'train'],
+  summary: 'train a handwriting prediction or synthesis network (Graves 2013 §4-5)',
+  usage: [
+    'Examples:',
+    '  seqgen hand train --task synthesis --name hand-synth          # small default, synthetic Hershey data',
+    '  seqgen hand train --config configs/hand-prediction.paper-3x400.json --name pred-3x400',
+    '  seqgen hand train --name hand-synth --resume                    # continue exactly where it stopped',
+    'Writes runs/<name>/latest and runs/<name>/best (checkpoints), runs/<name>/metrics.jsonl and run.json.',
+  ].join('\n'),
+  options: {
+    task: { type: 'string' },
+    config: { type: 'string' },
+    name: { type: 'string' },
+    runs: { type: 'string' },
+    steps: { type: 'string' },
+    'batch-size': { type: 'string' },
+    hidden: { type: 'string' },
+    lr: { type: 'string' },
+    optimizer: { type: 'string' },
+    data: { type: 'string' },
+    lines: { type: 'string' },
+    'eval-every': { type: 'string' },
+    'save-every': { type: 'string' },
+    seed: { type: 'string' },
+    resume: { type: 'boolean' },
+  },
+  optionHelp: {
+    task: 'prediction | synthesis (default synthesis; or from --config)',
+    config: 'a run config (configs/hand-*.json)',
+    name: 'run name (default hand-<task>)',
+    runs: 'runs folder (default runs)',
+    steps: 'total optimisation steps',
+    'batch-size': 'lines per batch',
+    hidden: 'LSTM sizes, e.g. 400,400,400',
+    lr: 'learning rate',
+    optimizer: 'graves-rmsprop | adam | sgd',
+    data: "a cache from `seqgen hand data prepare`, or 'hershey' (synthetic, generated and cached)",
+    lines: 'hershey: number of synthetic lines',
+    'eval-every': 'steps between validations (best checkpoint)',
+    'save-every': 'steps between latest checkpoints',
+    seed: 'seed of the weights and the batch order',
+    resume: 'continue runs/<name>/latest exactly (same batches, optimiser state)',
+  },
+  async run(args, io) {
+    const { values } = args;
+    const json = values.json === true;
+    const say = (m: string): void => {
+      if (!json) io.err.write(`${m}\n`);
+    };
+    const runsDir = resolve(stringOption(values, 'runs') ?? 'runs');
+    const configPath = stringOption(values, 'config');
+    const taskFlag = stringOption(values, 'task');
+    if (taskFlag !== undefined && taskFlag !== 'prediction' && taskFlag !== 'synthesis') {
+      throw new UsageError(`--task expects prediction | synthesis, got '${taskFlag}'`);
+    }
+    let run: HandRunConfig = configPath ? readRunConfig(resolve(configPath)) : defaultRunConfig(taskFlag ?? 'synthesis');
+    const name = stringOption(values, 'name') ?? `hand-${run.task}`;
+    const runDir = join(runsDir, name);
+    const resume = values.resume === true;
+    const backend = await initBackend({ requested: stringOption(values, 'backend') });
+    if (backend.name === 'wasm') patchWasmKernels();
+    let loaded: Awaited<ReturnType<typeof loadHandModel>> | null = null;
+    if (resume) {
+      loaded = await loadHandModel(join(runDir, 'latest'));
+      if (!loaded.training) throw new ConfigError(`${runDir}/latest holds no training state; cannot resume`);
+      run = loaded.training.run as HandRunConfig;
+      // Only the step budget may be raised on resume; everything else must stay for an exact continuation.
+      if (values.steps !== undefined) run.train.steps = positive(values, 'steps', run.train.steps);
+    } else {
+      if (taskFlag !== undefined) run.task = taskFlag;
+      if (values.steps !== undefined) run.train.steps = positive(values, 'steps', run.train.steps);
+      if (values['batch-size'] !== undefined) run.train.batchSize = positive(values, 'batch-size', run.train.batchSize);
+      if (values['eval-every'] !== undefined) run.train.evalEvery = positive(values, 'eval-every', run.train.evalEvery);
+      if (values['save-every'] !== undefined) run.train.saveEvery = positive(values, 'save-every', run.train.saveEvery);
+      if (values.seed !== undefined) run.train.seed = numberOption(values, 'seed', run.train.seed);
+      if (values.lines !== undefined) run.data.lines = positive(values, 'lines', run.data.lines ?? 4000);
+      const data = stringOption(values, 'data');
+      if (data !== undefined) run.data.source = data;
+      const hidden = stringOption(values, 'hidden');
+      if (hidden !== undefined) {
+        const sizes = hidden.split(',').map((s) => Number(s.trim()));
+        if (!sizes.every((s) => Number.isInteger(s) && s > 0)) throw new UsageError(`--hidden expects sizes like 400,400,400, got '${hidden}'`);
+        run.model.hiddenSizes = sizes;
+      }
+      const optimizerName = stringOption(values, 'optimizer');
+      if (optimizerName !== undefined) run.train.optimizer = { name: optimizerName } as HandRunConfig['train']['optimizer'];
+      if (values.lr !== undefined) (run.train.optimizer as { learningRate?: number }).learningRate = numberOption(values, 'lr', 1e-3);
+      if (existsSync(join(runDir, 'latest'))) {
+        throw new UsageError(`${runDir}/latest exists: pass --resume to continue it, or choose another --name`);
+      }
+    }
+    const { dataset, from } = loadHandData(run.data, say);
+    const train = dataset.lines.filter((l) => l.split === 'train');
+    const validationAll = dataset.lines.filter((l) => l.split === 'validation');
+    const validation = run.train.validationLines > 0 ? validationAll.slice(0, run.train.validationLines) : validationAll;
+    if (train.length < run.train.batchSize) throw new ConfigError(`${from}: ${train.length} training lines, fewer than one batch of ${run.train.batchSize}`);
+    const modelConfig: HandwritingModelConfig = { task: run.task, ...run.model, alphabet: run.task === 'synthesis' ? dataset.alphabet : [] };
+    let model: HandwritingModel;
+    let optimizer: Optimizer;
+    let step = 0;
+    let best: number | null = null;
+    let elapsedBefore = 0;
+    if (loaded) {
+      model = loaded.model;
+      optimizer = createOptimizer(run.train.optimizer);
+      optimizer.setState(loaded.optimizerState, model.params);
+      for (const t of Object.values(loaded.optimizerState)) t.dispose();
+      step = loaded.training?.step ?? 0;
+      best = loaded.training?.bestValidation ?? null;
+      elapsedBefore = loaded.training?.elapsedSeconds ?? 0;
+    } else {
+      model = new HandwritingModel(modelConfig, createRng(run.train.seed));
+      optimizer = createOptimizer(run.train.optimizer);
+      mkdirSync(runDir, { recursive: true });
+      writeFileSync(join(runDir, 'run.json'), `${JSON.stringify({ ...run, backend: backend.name, data: { ...run.data, cache: from } }, null, 2)}\n`);
+    }
+    const modelData: HandModelData = {
+      offsetMean: dataset.offsetMean,
+      offsetStd: dataset.offsetStd,
+      source: from,
+      pointsPerChar: pointsPerChar(train),
+      styles: pickStyles(validationAll, 8),
+    };
+    const metricsPath = join(runDir, 'metrics.jsonl');
+    const t0 = performance.now();
+    const elapsed = (): number => elapsedBefore + (performance.now() - t0) / 1000;
+    const state = (): HandTrainingState => ({
+      step,
+      seed: run.train.seed,
+      bestValidation: best,
+      elapsedSeconds: elapsed(),
+      optimizer: run.train.optimizer,
+      backend: backend.name,
+      run,
+    });
+    say(
+      `hand train ${run.task}: ${model.numWeights().toLocaleString('en')} weights, layers ${run.model.hiddenSizes.join('x')}, ` +
+        `M ${run.model.mixtures}${run.task === 'synthesis' ? `, K ${run.model.windowMixtures}, alphabet ${dataset.alphabet.length}` : ''}; ` +
+        `data ${from}: ${train.length} train / ${validation.length} validation lines; backend ${backend.name}; ${resume ? `resuming at step ${step}` : 'from scratch'}`,
+    );
+    const progress = new Progress({ label: 'train', total: run.train.steps, unit: 'steps', stream: io.err, silent: json, plainIntervalMs: 30_000 });
+    progress.tick(step);
+    const alphabet = run.task === 'synthesis' ? dataset.alphabet : null;
+    let window: number[] = [];
+    const validate = (): number => {
+      const r = evaluate(model, validation, { batchSize: 32, maxSteps: run.train.maxPoints });
+      const record = { step, kind: 'validation', ...r, seconds: elapsed() };
+      appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
+      if (json) io.out.write(`${JSON.stringify(record)}\n`);
+      else progress.log(`step ${step}: validation ${r.nllPerSequence.toFixed(1)} nats/line, ${r.nllPerPoint.toFixed(3)} nats/point, SSE ${r.ssePerSequence.toFixed(2)}`);
+      return r.nllPerSequence;
+    };
+    while (step < run.train.steps) {
+      const batch = makeBatch(batchLines(train, run.train.batchSize, run.train.seed, step), alphabet, run.train.maxPoints);
+      const report = trainStep(model, optimizer, batch);
+      step++;
+      window.push(report.lossPerSequence);
+      if (window.length > 20) window = window.slice(-20);
+      const mean = window.reduce((a, b) => a + b, 0) / window.length;
+      appendFileSync(metricsPath, `${JSON.stringify({ step, kind: 'train', ...report, seconds: elapsed() })}\n`);
+      progress.tick(1, { loss: mean, 'nats/pt': report.lossPerPoint });
+      if (step % run.train.evalEvery === 0 || step === run.train.steps) {
+        const v = validate();
+        if (best === null || v < best) {
+          best = v;
+          await saveHandModel(join(runDir, 'best'), model, modelData, state(), null);
+        }
+      }
+      if (step % run.train.saveEvery === 0 || step === run.train.steps) {
+        await saveHandModel(join(runDir, 'latest'), model, modelData, state(), optimizer);
+      }
+    }
+    progress.finish();
+    const summary = { run: runDir, steps: step, bestValidation: best, seconds: elapsed(), backend: backend.name };
+    if (json) io.out.write(`${JSON.stringify({ kind: 'done', ...summary })}\n`);
+    else io.out.write(`done: ${step} steps in ${(summary.seconds / 60).toFixed(1)} min; best validation ${best?.toFixed(1)} nats/line; ${runDir}\n`);
+    model.dispose();
+    optimizer.dispose();
+  },
+};
+
+function positive(values: Record<string, unknown>, name: string, fallback: number): number {
+  const n = numberOption(values as never, name, fallback);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} expects a positive integer, got ${n}`);
+  return n;
+}

@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@seqgen/core/train';
+import { createRng, createOptimizer } from '@seqgen/core';
+import { generateSyntheticLines, synthTextLines, buildHandwritingDataset, PAPER_ALPHABET } from '@seqgen/datasets';
+import { loadHersheyFonts, readBrownParagraphs } from '@seqgen/datasets/node';
+import { HandwritingModel, makeBatch } from '@seqgen/handwriting';
+import { initBackend } from '../backend.js';
+import { patchWasmKernels } from '../text/wasm-kernels.js';
+const be = process.argv[2] ?? 'wasm';
+await initBackend({ requested: be });
+if (be === 'wasm') console.log('patched', patchWasmKernels());
+const fonts = loadHersheyFonts();
+const texts = synthTextLines(readBrownParagraphs(200), 24);
+const lines = generateSyntheticLines(texts, fonts, { count: 32, writers: 8, seed: 1, sampleRate: 20 });
+const { dataset } = buildHandwritingDataset(lines.map((l) => ({ id: l.id, text: l.text, writer: l.writer.id, split: 'train' as const, strokes: l.strokes })));
+const hidden = JSON.parse(process.argv[3] ?? '[128,128]');
+const model = new HandwritingModel({ task: 'synthesis', hiddenSizes: hidden, mixtures: 20, windowMixtures: 10, alphabet: [...PAPER_ALPHABET], outputClip: 100, lstmClip: 10, kappaBiasInit: -2.2 }, createRng(1));
+console.log('weights', model.numWeights());
+const opt = createOptimizer({ name: 'adam', learningRate: 1e-3 } as any);
+const batch = makeBatch(dataset.lines, [...PAPER_ALPHABET]);
+console.log('T', batch.steps, 'B', batch.batch);
+for (let i = 0; i < 4; i++) {
+  const t0 = performance.now();
+  const names = new Map(Object.entries(model.params).map(([k, v]) => [v.name, k]));
+  const { value, grads } = tf.variableGrads(() => { const l = model.loss(batch); return tf.div(l.total, batch.batch) as tf.Scalar; }, Object.values(model.params));
+  const g: Record<string, tf.Tensor> = {};
+  for (const [n, t] of Object.entries(grads)) g[names.get(n)!] = t;
+  opt.apply(g, model.params);
+  const v = value.dataSync()[0];
+  tf.dispose([value, ...Object.values(grads)]);
+  console.log(i, v, ((performance.now() - t0) / 1000).toFixed(2), 's', tf.memory().numTensors);
+}

@@ -1,0 +1,3 @@
+import { readBrownParagraphs } from '@seqgen/datasets/node';
+const p = readBrownParagraphs(100000);
+console.log(p.length);

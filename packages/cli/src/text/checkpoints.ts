@@ -1,0 +1,78 @@
+/**
+ * Text checkpoints on disk: runs/<name>/{latest,best}/ (model.json + weights.bin), written atomically by
+ * io/checkpoint-files.ts, so a failed or interrupted save never damages the previous checkpoint.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { CHECKPOINT_MODEL_FILE, CheckpointError, type DecodedCheckpoint } from '@seqgen/core';
+import { TEXT_CHECKPOINT_KIND, TextModel, type TextTrainer } from '@seqgen/text';
+import { readCheckpointDir, writeCheckpointDir } from '../io/checkpoint-files.js';
+import { dataSpecFromJson, type TextDataSpec } from './data.js';
+
+/** `createdBy` of checkpoints written by the CLI. */
+export const CREATED_BY = '@seqgen/cli';
+
+/**
+ * A checkpoint directory from a user path: the directory itself when it holds model.json, else `<path>/best`,
+ * else `<path>/latest` (so a run directory works).
+ * @throws {@link CheckpointError} when none exists.
+ */
+export function resolveCheckpointDir(path: string): string {
+  for (const dir of [path, join(path, 'best'), join(path, 'latest')]) {
+    if (existsSync(join(dir, CHECKPOINT_MODEL_FILE))) return dir;
+  }
+  throw new CheckpointError(
+    existsSync(path)
+      ? `${path} holds no checkpoint (expected ${CHECKPOINT_MODEL_FILE} in it, or in ${join(path, 'best')} or ${join(path, 'latest')})`
+      : `checkpoint ${path} does not exist`,
+  );
+}
+
+/** A loaded text checkpoint. */
+export interface LoadedTextCheckpoint {
+  dir: string;
+  model: TextModel;
+  decoded: DecodedCheckpoint;
+  /** The data spec the model was trained on, when recorded. */
+  data: TextDataSpec | undefined;
+}
+
+/**
+ * Reads and validates a text checkpoint (format, kind, checksum, shapes) and builds the model. The caller
+ * disposes `decoded.tensors` (see {@link disposeLoaded}) and the model.
+ * @throws {@link CheckpointError} naming the file and the problem.
+ */
+export async function loadTextCheckpoint(path: string): Promise<LoadedTextCheckpoint> {
+  const dir = resolveCheckpointDir(path);
+  const decoded = await readCheckpointDir(dir, { kind: TEXT_CHECKPOINT_KIND });
+  const source = join(dir, CHECKPOINT_MODEL_FILE);
+  let model: TextModel;
+  try {
+    model = TextModel.fromCheckpoint(decoded, source);
+  } catch (error) {
+    tf.dispose(Object.values(decoded.tensors));
+    throw error;
+  }
+  const data = dataSpecFromJson((decoded.data as { dataset?: unknown } | undefined)?.dataset, source);
+  return { dir, model, decoded, data };
+}
+
+/** Frees the decoded tensors of a loaded checkpoint (not the model). */
+export function disposeLoaded(loaded: LoadedTextCheckpoint): void {
+  tf.dispose(Object.values(loaded.decoded.tensors));
+}
+
+/** Saves the trainer's state (weights, optimiser, carried state, run state) atomically to `dir`. */
+export async function saveTrainerCheckpoint(
+  dir: string,
+  trainer: TextTrainer,
+  extra: { data: Record<string, unknown>; training: Record<string, unknown> },
+): Promise<void> {
+  const content = trainer.checkpointContent({ createdBy: CREATED_BY, data: extra.data, training: extra.training });
+  try {
+    await writeCheckpointDir(dir, content);
+  } finally {
+    tf.dispose(Object.values(content.tensors));
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Speed fixes for three tfjs-backend-wasm 4.22 kernels that dominate LSTM training time (measured on this
+ * project's 1×256 char model, B 32, T 100: one training step 5.7 s before, see docs/text.md):
+ *
+ * - `Slice` copies the WHOLE input out of the wasm heap (`readSync`) for every slice, so slicing step t out of a
+ *   `[T, B, 4H]` tensor costs O(T·B·4H); `Unpack` and `SplitV` call it once per output (O(T²) per unstack).
+ *   Fixed: contiguous slices copy only their bytes inside the heap; others read through a heap view.
+ * - `BatchMatMul` with `transposeA`/`transposeB` runs 10–25× slower than without (the backward pass of every
+ *   matMul uses them). Fixed: transpose explicitly (the wasm `Transpose` kernel), then multiply plainly.
+ *
+ * Values are bit-identical to the original kernels (same copies; the matmul sums in the same order as an
+ * explicit transpose would). Applied once, only to the wasm backend; {@link patchWasmKernels} is idempotent.
+ * TODO(lead): this belongs next to backend selection (packages/cli/src/backend.ts) so every model benefits.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type AnyKernelFunc = (args: any) => any;
+
+interface WasmData {
+  memoryOffset: number;
+  shape: number[];
+  dtype: string;
+}
+
+interface WasmBackendLike {
+  dataIdMap: { get(id: unknown): WasmData };
+  makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+  disposeData(id: unknown): boolean;
+  wasm: { HEAPU8: Uint8Array };
+}
+
+let patched = false;
+
+function original(kernelName: string): AnyKernelFunc {
+  const config = tf.getKernel(kernelName, 'wasm');
+  if (!config) throw new Error(`wasm kernel ${kernelName} is not registered`);
+  return config.kernelFunc as AnyKernelFunc;
+}
+
+function replace(kernelName: string, kernelFunc: AnyKernelFunc): void {
+  const config = tf.getKernel(kernelName, 'wasm') as tf.KernelConfig;
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ ...config, kernelFunc: kernelFunc as tf.KernelFunc });
+}
+
+/**
+ * Replaces the wasm `Slice`, `Unpack`, `SplitV` and `BatchMatMul` kernels by faster equivalents (see the module
+ * comment). Call after the wasm backend is registered (importing `@tensorflow/tfjs-backend-wasm`); a no-op when
+ * it is not, or when already applied.
+ * @returns Whether the kernels are patched.
+ */
+export function patchWasmKernels(): boolean {
+  if (patched) return true;
+  if (!tf.getKernel('Slice', 'wasm') || !tf.getKernel('BatchMatMul', 'wasm') || !tf.getKernel('Transpose', 'wasm')) return false;
+  const sliceOriginal = original('Slice');
+  const matMulOriginal = original('BatchMatMul');
+  const transposeKernel = original('Transpose');
+
+  const fastSlice = (x: tf.TensorInfo, begin: number[], size: number[], backend: WasmBackendLike): tf.TensorInfo => {
+    const parsed = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    const begin_ = parsed[0] as number[];
+    const size_ = parsed[1] as number[];
+    if (x.dtype === 'string' || x.dtype === 'complex64') {
+      return sliceOriginal({ inputs: { x }, attrs: { begin, size }, backend });
+    }
+    const out = backend.makeOutput(size_, x.dtype);
+    const n = tf.util.sizeFromShape(size_);
+    if (n === 0) return out;
+    const bpe = tf.util.bytesPerElement(x.dtype as tf.DataType);
+    const strides = tf.util.computeStrides(x.shape);
+    const src = backend.dataIdMap.get(x.dataId).memoryOffset;
+    const dst = backend.dataIdMap.get(out.dataId).memoryOffset;
+    const heap = backend.wasm.HEAPU8; // after makeOutput: the heap may have grown
+    if (tf.slice_util.isSliceContinous(x.shape, begin_, size_)) {
+      const offset = tf.slice_util.computeFlatOffset(begin_, strides) * bpe;
+      heap.copyWithin(dst, src + offset, src + offset + n * bpe);
+      return out;
+    }
+    // General case: copy rows of the last dimension, walking the outer indices.
+    const rank = x.shape.length;
+    const row = (size_[rank - 1] as number) * bpe;
+    const index = new Array<number>(rank - 1).fill(0);
+    let outOffset = dst;
+    const rows = n / (size_[rank - 1] as number);
+    for (let r = 0; r < rows; r++) {
+      let flat = begin_[rank - 1] as number;
+      for (let d = 0; d < rank - 1; d++) flat += ((begin_[d] as number) + (index[d] as number)) * (strides[d] as number);
+      heap.copyWithin(outOffset, src + flat * bpe, src + flat * bpe + row);
+      outOffset += row;
+      for (let d = rank - 2; d >= 0; d--) {
+        index[d] = (index[d] as number) + 1;
+        if ((index[d] as number) < (size_[d] as number)) break;
+        index[d] = 0;
+      }
+    }
+    return out;
+  };
+
+  replace('Slice', (args: any) => fastSlice(args.inputs.x, args.attrs.begin, args.attrs.size, args.backend));
+
+  replace('Unpack', (args: any) => {
+    const value = args.inputs.value as tf.TensorInfo;
+    const rank = value.shape.length;
+    let axis = args.attrs.axis as number;
+    if (axis < 0) axis += rank;
+    const outShape = value.shape.filter((_, i) => i !== axis);
+    const begin = new Array<number>(rank).fill(0);
+    const size = value.shape.slice();
+    size[axis] = 1;
+    const outs: tf.TensorInfo[] = [];
+    for (let i = 0; i < (value.shape[axis] as number); i++) {
+      begin[axis] = i;
+      outs.push(fastSlice(value, begin, size, args.backend));
+    }
+    return outs.map(({ dataId, dtype }) => ({ dataId, dtype, shape: outShape }));
+  });
+
+  replace('SplitV', (args: any) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const axis = tf.util.parseAxisParam(args.attrs.axis, x.shape)[0] as number;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, args.attrs.numOrSizeSplits, axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = x.shape.slice();
+      size[axis] = s;
+      const out = fastSlice(x, begin, size, args.backend);
+      begin[axis] = (begin[axis] as number) + s;
+      return out;
+    });
+  });
+
+  replace('BatchMatMul', (args: any) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return matMulOriginal(args);
+    const backend = args.backend as WasmBackendLike;
+    const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
+      const r = t.shape.length;
+      const perm = [...Array(r).keys()];
+      perm[r - 2] = r - 1;
+      perm[r - 1] = r - 2;
+      return transposeKernel({ inputs: { x: t }, attrs: { perm }, backend }) as tf.TensorInfo;
+    };
+    const at = transposeA ? swapLast(a) : a;
+    const bt = transposeB ? swapLast(b) : b;
+    const out = matMulOriginal({ inputs: { a: at, b: bt }, attrs: { ...args.attrs, transposeA: false, transposeB: false }, backend });
+    if (at !== a) backend.disposeData(at.dataId);
+    if (bt !== b) backend.disposeData(bt.dataId);
+    return out;
+  });
+  patched = true;
+  return true;
+}

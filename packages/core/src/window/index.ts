@@ -1,0 +1,3 @@
+export * from './window-step.js';
+export * from './stop-rule.js';
+export * from './encode-text.js';

@@ -1,0 +1,16 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { createRng } from '@seqgen/core';
+import { readBrownCorpus } from '@seqgen/datasets/node';
+import { patchWasmKernels } from '../../cli/src/text/wasm-kernels.ts';
+import { TextModel, TextTrainer, parseModelConfig, parseTrainingConfig, vocabularyOf, evaluate } from '@seqgen/text';
+const [lr, steps, hidden, fb] = process.argv.slice(2).map(Number); const noPeep = 0;
+await tf.setBackend('wasm'); await tf.ready(); patchWasmKernels();
+const corpus = await readBrownCorpus();
+const model = TextModel.create(parseModelConfig({ hiddenSizes: [hidden!], forgetBias: fb }), vocabularyOf(corpus), createRng(1));
+const config = parseTrainingConfig({ optimizer: { name: 'adam', learningRate: lr }, validateEvery: 0 });
+const trainer = new TextTrainer({ model, train: corpus.splits.train, config });
+let acc = 0, n = 0; const t0 = performance.now();
+await trainer.run({ maxSteps: steps, onStep: (i) => { if (i.step > steps! - 30) { acc += i.bitsPerSymbol; n++; } } });
+const m = await evaluate(model, corpus.splits.valid, { maxSymbols: 30000 });
+console.log(`lr ${lr} H ${hidden} fb ${fb} steps ${steps}: train(last30) ${(acc / n).toFixed(3)} valid ${m.bitsPerSymbol.toFixed(3)} time ${((performance.now() - t0) / 1000).toFixed(0)}s`);
