@@ -16,7 +16,7 @@
  *
  * Options: --configs 1x256,2x256  --backends tensorflow,wasm,cpu  --reps N  --steps N (wasm/tensorflow)
  *   --cpu-steps N  --cpu-reps N  --torch-steps N  --no-torch  --python PATH (env SEQGEN_BENCH_PYTHON)
- *   --no-wasm-patch (skip the wasm "patched-kernels" variant)  --quick (2 reps, fewer steps: a smoke run)
+ *   --no-stock-wasm (skip the wasm "stock-kernels" variant: tfjs-backend-wasm's kernels as shipped)  --quick (2 reps, fewer steps: a smoke run)
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -38,8 +38,8 @@ const { values } = parseArgs({
     'cpu-reps': { type: 'string' },
     'torch-steps': { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
-    // Also time wasm with packages/cli/src/text/wasm-kernels.ts applied (variant "patched-kernels").
-    'no-wasm-patch': { type: 'boolean', default: false },
+    // Also time wasm with its kernels as shipped, without core's patchWasmKernels (variant "stock-kernels").
+    'no-stock-wasm': { type: 'boolean', default: false },
     python: { type: 'string', default: process.env.SEQGEN_BENCH_PYTHON ?? '/usr/bin/python3' },
     quick: { type: 'boolean', default: false },
   },
@@ -201,9 +201,9 @@ async function main(): Promise<void> {
       }
     }
     const bestTorch = Math.max(torchRates.installed ?? 0, torchRates.tuned ?? 0) || undefined;
-    const runs: Array<{ backend: BackendName; variant?: 'patched-kernels' }> = backends.flatMap((backend) =>
-      backend === 'wasm' && values['no-wasm-patch'] !== true
-        ? [{ backend }, { backend, variant: 'patched-kernels' as const }]
+    const runs: Array<{ backend: BackendName; variant?: 'stock-kernels' }> = backends.flatMap((backend) =>
+      backend === 'wasm' && values['no-stock-wasm'] !== true
+        ? [{ backend }, { backend, variant: 'stock-kernels' as const }]
         : [{ backend }],
     );
     for (const { backend, variant } of runs) {
@@ -215,7 +215,7 @@ async function main(): Promise<void> {
         ...['--backend', backend, '--layers', String(config.layers), '--hidden', String(config.hidden)],
         ...['--vocab', String(V), '--seq', String(T), '--batch', String(B)],
         ...['--steps', String(p.steps), '--warmup', String(p.warmup), '--reps', String(p.reps)],
-        ...(variant ? ['--patch-wasm'] : []),
+        ...(variant ? ['--stock-kernels'] : []),
       ];
       const out = await runChild(process.execPath, args);
       const r = out.code === 0 ? lastJsonLine(out.stdout) : undefined;
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
         stepsPerRep: r.stepsPerRep,
         reps: r.reps,
         simd: r.simd,
-        ...(variant ? { patchedKernels: r.patchedKernels } : {}),
+        patchedKernels: r.patchedKernels,
         weights: r.weights,
         tensorsLeaked: r.tensorsLeaked,
       });

@@ -29,8 +29,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     reps: { type: 'string', default: '5' },
     seed: { type: 'string', default: '1' },
-    // Apply packages/cli/src/text/wasm-kernels.ts (faster wasm Slice/Unpack/SplitV/BatchMatMul) after selection.
-    'patch-wasm': { type: 'boolean', default: false },
+    // Leave tfjs-backend-wasm's kernels as shipped (initBackend otherwise applies core's patchWasmKernels).
+    'stock-kernels': { type: 'boolean', default: false },
   },
 });
 
@@ -43,12 +43,8 @@ function int(name: keyof typeof values): number {
 const [L, H, V, T, B] = [int('layers'), int('hidden'), int('vocab'), int('seq'), int('batch')];
 const [steps, warmup, reps] = [int('steps'), int('warmup'), int('reps')];
 
-const backend = await initBackend({ requested: values.backend });
-let patchedKernels = false;
-if (values['patch-wasm'] === true) {
-  const { patchWasmKernels } = await import('../packages/cli/src/text/wasm-kernels.js');
-  patchedKernels = backend.name === 'wasm' && patchWasmKernels();
-}
+const backend = await initBackend({ requested: values.backend, patchKernels: values['stock-kernels'] !== true });
+const patchedKernels = backend.patchedKernels.length > 0;
 const rng = createRng(int('seed'));
 const stack = new LstmStack({ inputSize: V, hiddenSizes: new Array<number>(L).fill(H), outputSize: V, lstmClip: 1 }, rng);
 const optimizer = createOptimizer({ name: 'adam' });

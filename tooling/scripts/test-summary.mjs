@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Sums the vitest JSON reports that each package's `test` script writes to
-// packages/<name>/.tmp/vitest-report.json and prints one closing line:
+// <packages|apps|examples>/<name>/.tmp/vitest-report.json and prints one closing line:
 // "N passed, N failed, N skipped". Exits non-zero when a report is missing, a test or a
 // test file failed, or no test ran at all.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -10,11 +10,14 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let missing = 0;
-for (const name of readdirSync('packages')) {
-  if (!existsSync(join('packages', name, 'package.json'))) continue;
-  const file = join('packages', name, '.tmp', 'vitest-report.json');
+const folders = ['packages', 'apps', 'examples'].flatMap((root) =>
+  existsSync(root) ? readdirSync(root).map((name) => join(root, name)) : [],
+);
+for (const folder of folders) {
+  if (!existsSync(join(folder, 'package.json'))) continue;
+  const file = join(folder, '.tmp', 'vitest-report.json');
   if (!existsSync(file)) {
-    console.log(`no test report for packages/${name}`);
+    console.log(`no test report for ${folder}`);
     missing++;
     continue;
   }

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError } from '@seqgen/core';
+import { BackendError, patchWasmKernels } from '@seqgen/core';
 
 /** The backends seqgen knows, in the default order of preference. */
 export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -37,6 +37,8 @@ export interface InitBackendOptions {
   requested?: string | undefined;
   /** Called for every backend skipped during automatic selection, with the reason. */
   onSkip?: ((name: BackendName, reason: unknown) => void) | undefined;
+  /** Replace slow wasm kernels with core's equivalents (`patchWasmKernels`). Default true; false = tfjs as shipped. */
+  patchKernels?: boolean | undefined;
   /** Environment to read `SEQGEN_BACKEND` from; default `process.env`. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
 }
@@ -54,6 +56,8 @@ export interface BackendInfo {
   threadsNote: string;
   /** `wasm` only: whether the SIMD build was loaded. */
   simd?: boolean;
+  /** Kernels replaced by seqgen's faster equivalents (wasm: `patchWasmKernels` from @seqgen/core). */
+  patchedKernels: string[];
   /** node, tfjs-core and the active backend's package. */
   versions: Record<string, string>;
 }
@@ -138,7 +142,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
     name = chosen;
   }
-  return { name, source, ...(await threadInfo(name)), versions: backendVersions(name) };
+  // tfjs-backend-wasm 4.22's Slice/Unpack/SplitV copy whole inputs and its transposed BatchMatMul runs a scalar
+  // loop; core's replacements are value-identical (tested against the cpu backend) and apply to every model.
+  const patchedKernels = name === 'wasm' && options.patchKernels !== false && patchWasmKernels() ? ['Slice', 'Unpack', 'SplitV', 'BatchMatMul'] : [];
+  return { name, source, ...(await threadInfo(name)), patchedKernels, versions: backendVersions(name) };
 }
 
 async function threadInfo(name: BackendName): Promise<Pick<BackendInfo, 'threads' | 'threadsNote' | 'simd'>> {

@@ -18,3 +18,4 @@ export * from './train/clip.js';
 // Mixture density output (§4, Eqs. 16–26, 61–62) and soft window, stop rule, text encoding (§5).
 export * from './mdn/index.js';
 export * from './window/index.js';
+export { patchWasmKernels } from './kernels/wasm-kernels.js';

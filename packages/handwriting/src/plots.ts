@@ -201,7 +201,7 @@ export function densityMap(net: FastNet, offsets: ArrayLike<number>, stats: Offs
   return { grid, rows, cols, minX, minY, cell, pi, steps: T, traces };
 }
 
-/** Fig. 10 as SVG: the density heatmap (log scale) with the pen trace over it, and π_t (components × time) below. */
+/** Fig. 10 as SVG: the density heatmap (log scale over 2.7 decades) with the pen trace over it, and √π_t (components × time) below. */
 export function densityPlotSvg(map: DensityMap, options: { width?: number } = {}): string {
   const width = options.width ?? 1000;
   const pad = 20;
@@ -209,14 +209,14 @@ export function densityPlotSvg(map: DensityMap, options: { width?: number } = {}
   const heatH = map.rows * cellW;
   let max = 0;
   for (const v of map.grid) max = Math.max(max, v);
-  const floor = max * 1e-4;
+  const floor = max * 2e-3;
   const scaled = Float32Array.from(map.grid, (v) => (v <= floor ? 0 : Math.log(v / floor) / Math.log(max / floor)));
   const M = map.pi.length / Math.max(1, map.steps);
   const piCellW = (width - 2 * pad) / map.steps;
   const piCellH = 6;
   const piTop = pad + heatH + 24;
   const piScaled = new Float32Array(M * map.steps);
-  for (let t = 0; t < map.steps; t++) for (let j = 0; j < M; j++) piScaled[j * map.steps + t] = map.pi[t * M + j] as number;
+  for (let t = 0; t < map.steps; t++) for (let j = 0; j < M; j++) piScaled[j * map.steps + t] = Math.sqrt(map.pi[t * M + j] as number);
   const height = Math.ceil(piTop + M * piCellH + pad);
   const scale = 1 / map.cell;
   return [

@@ -66,6 +66,8 @@ describe('synthesis stop rule (§5.5) with a hand-made window', () => {
     expect(r.stop).toBe('window');
     expect(r.steps).toBe(9);
     expect(r.lastCharacter).toBe(4);
+    // κ = 4 and 4.5 (t = 7, 8) put the strongest weight on the last character; κ = 3.5 is a tie kept on u = 3.
+    expect(r.stepsOnLastCharacter).toBe(2);
     expect(r.phi![8 * 4 + 3]).toBeCloseTo(2 * Math.exp(-0.25), 5);
     // The step cap binds when the window never passes the end.
     w[WINDOW_BIAS]!.set([0, 0, 0, 0, -30, -30]);

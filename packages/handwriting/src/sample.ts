@@ -59,6 +59,8 @@ export interface SynthesisResult extends SampleResult {
   stop: StopReason;
   /** 1-based character u with the largest φ(t, u) at the last drawn step (U or U − 1 when the text was finished). */
   lastCharacter: number;
+  /** Drawn points while the window's strongest weight was on the last character (ink "after the end" if large). */
+  stepsOnLastCharacter: number;
   /** With `recordPhi`: φ(t, u) of each generated step, `steps × U` row-major. */
   phi: Float32Array | null;
 }
@@ -151,6 +153,7 @@ export function synthesize(net: FastNet, text: string, options: SynthesizeOption
   const phis: number[] = [];
   let stop: StopReason = 'max-steps';
   let lastCharacter = 0;
+  let stepsOnLastCharacter = 0;
   for (let t = 0; t < maxSteps; t++) {
     const step = net.step(x, state);
     if (shouldStop(step.phi, step.phiNext)) {
@@ -160,6 +163,7 @@ export function synthesize(net: FastNet, text: string, options: SynthesizeOption
     let best = 0;
     for (let u = 1; u < U; u++) if ((step.phi[u] as number) > (step.phi[best] as number)) best = u;
     lastCharacter = best + 1;
+    if (lastCharacter === U) stepsOnLastCharacter++;
     if (options.recordPhi) for (let u = 0; u < U; u++) phis.push(step.phi[u] as number);
     const s = sampleMdn(mdnParams(step.yHat, bias), options.rng);
     x[0] = s.dx;
@@ -176,6 +180,7 @@ export function synthesize(net: FastNet, text: string, options: SynthesizeOption
     textStart,
     stop,
     lastCharacter,
+    stepsOnLastCharacter,
     phi: options.recordPhi ? Float32Array.from(phis) : null,
   };
 }

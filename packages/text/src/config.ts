@@ -41,6 +41,11 @@ export interface TextTrainingConfig {
   weightNoise: number;
   /** Global-norm gradient clip (not in the paper), or null. */
   clipNorm: number | null;
+  /**
+   * Learning-rate half-life in updates (not in the paper): the rate is lr₀ · 0.5^(s / halfLife) at update s,
+   * recomputed every 100 updates; null = constant. A function of the update count only, so resume stays exact.
+   */
+  learningRateHalfLife: number | null;
   /** Passes over the training data (fractions allowed); the run stops after them unless stopped earlier. */
   epochs: number;
   /** Validate every this many updates (0 = only at the end). */
@@ -53,7 +58,7 @@ export interface TextTrainingConfig {
 
 /** Defaults for fields a config leaves out. */
 export const DEFAULT_MODEL_CONFIG: TextModelConfig = {
-  hiddenSizes: [512],
+  hiddenSizes: [256],
   peepholes: true,
   inputSkips: true,
   outputSkips: true,
@@ -65,15 +70,16 @@ export const DEFAULT_MODEL_CONFIG: TextModelConfig = {
 
 /** Defaults for fields a config leaves out (non-paper: Adam; see configs/text-default.json). */
 export const DEFAULT_TRAINING_CONFIG: TextTrainingConfig = {
-  seqLength: 100,
+  seqLength: 50,
   batchSize: 32,
   resetEvery: 100,
-  optimizer: { name: 'adam', learningRate: 2e-3 },
+  optimizer: { name: 'adam', learningRate: 7e-3 },
   weightNoise: 0,
   clipNorm: null,
+  learningRateHalfLife: 3000,
   epochs: 10,
-  validateEvery: 200,
-  validateSymbols: 100_000,
+  validateEvery: 500,
+  validateSymbols: 50_000,
   seed: 1,
 };
 
@@ -155,7 +161,7 @@ export function parseTrainingConfig(raw: unknown, where = 'training', defaults: 
   if (!isObject(raw)) throw new ConfigError(`${where} must be an object, got ${JSON.stringify(raw)}`);
   checkKeys(
     raw,
-    ['seqLength', 'batchSize', 'resetEvery', 'optimizer', 'weightNoise', 'clipNorm', 'epochs', 'validateEvery', 'validateSymbols', 'seed'],
+    ['seqLength', 'batchSize', 'resetEvery', 'optimizer', 'weightNoise', 'clipNorm', 'learningRateHalfLife', 'epochs', 'validateEvery', 'validateSymbols', 'seed'],
     where,
   );
   const optimizer = raw.optimizer === undefined ? defaults.optimizer : raw.optimizer;
@@ -169,9 +175,25 @@ export function parseTrainingConfig(raw: unknown, where = 'training', defaults: 
     optimizer: optimizer as unknown as OptimizerSpec,
     weightNoise: num(raw, 'weightNoise', defaults.weightNoise, where, (v) => v >= 0, 'a number >= 0 (paper Penn: 0.075)'),
     clipNorm: numOrNull(raw, 'clipNorm', defaults.clipNorm, where),
+    learningRateHalfLife: numOrNull(raw, 'learningRateHalfLife', defaults.learningRateHalfLife, where),
     epochs: num(raw, 'epochs', defaults.epochs, where, (v) => v > 0, 'a number > 0'),
     validateEvery: num(raw, 'validateEvery', defaults.validateEvery, where, isNonNegativeInt, 'an integer >= 0'),
     validateSymbols: num(raw, 'validateSymbols', defaults.validateSymbols, where, isNonNegativeInt, 'an integer >= 0 (0 = all)'),
     seed: num(raw, 'seed', defaults.seed, where, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
   };
+}
+
+/** Updates between learning-rate recomputations under a half-life schedule. */
+export const LEARNING_RATE_INTERVAL = 100;
+
+/**
+ * The learning rate for update `step` (0-based count of updates done): lr₀ · 0.5^(s / halfLife) with s rounded
+ * down to a multiple of {@link LEARNING_RATE_INTERVAL}; lr₀ when there is no schedule.
+ */
+export function learningRateAt(config: Pick<TextTrainingConfig, 'optimizer' | 'learningRateHalfLife'>, step: number): number {
+  const base = (config.optimizer as { learningRate?: number }).learningRate;
+  if (base === undefined) throw new ConfigError(`training.optimizer.learningRate is required with learningRateHalfLife`);
+  if (config.learningRateHalfLife === null) return base;
+  const s = Math.floor(step / LEARNING_RATE_INTERVAL) * LEARNING_RATE_INTERVAL;
+  return base * 0.5 ** (s / config.learningRateHalfLife);
 }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, createRng, type LstmState, type Rng } from '@seqgen/core';
 import { createOptimizer, OPTIMIZER_STATE_PREFIX, WeightNoise, type CheckpointContent, type Optimizer } from '@seqgen/core/train';
 import { TbpttBatcher, type BatcherPosition } from './batcher.js';
-import type { TextTrainingConfig } from './config.js';
+import { learningRateAt, type TextTrainingConfig } from './config.js';
 import { evaluate } from './evaluate.js';
 import type { TextMetrics } from './metrics.js';
 import { disposeState, stateFromTensors, stateTensors, TEXT_CHECKPOINT_KIND, type TextModel } from './text-model.js';
@@ -98,7 +98,7 @@ const SMOOTHING = 0.98;
  */
 export class TextTrainer {
   readonly model: TextModel;
-  readonly optimizer: Optimizer;
+  private optimizer_: Optimizer;
   readonly batcher: TbpttBatcher;
   readonly config: TextTrainingConfig;
   private rng: Rng;
@@ -121,7 +121,7 @@ export class TextTrainer {
     this.clock = options.clock;
     this.evalBatchSize = options.evalBatchSize ?? 32;
     this.batcher = new TbpttBatcher(options.train, { batchSize: config.batchSize, seqLength: config.seqLength, resetEvery: config.resetEvery });
-    this.optimizer = createOptimizer(config.optimizer);
+    this.optimizer_ = createOptimizer(config.optimizer);
     this.noise = config.weightNoise > 0 ? new WeightNoise(config.weightNoise) : null;
     if (options.resume) {
       const { run, tensors, source } = options.resume;
@@ -130,7 +130,7 @@ export class TextTrainer {
       this.run_ = { ...run, position: { ...run.position }, best: run.best ? { ...run.best } : null };
       const optimizerState: Record<string, tf.Tensor> = {};
       for (const [name, t] of Object.entries(tensors)) if (name.startsWith(OPTIMIZER_STATE_PREFIX)) optimizerState[name] = t;
-      if (run.step > 0) this.optimizer.setState(optimizerState, model.params);
+      if (run.step > 0) this.optimizer_.setState(optimizerState, model.params);
       this.carried = stateFromTensors(tensors, model, config.batchSize, source) ?? model.zeroState(config.batchSize);
     } else {
       // The weights were initialised from the seed; weight noise gets its own stream derived from it.
@@ -146,6 +146,25 @@ export class TextTrainer {
       };
       this.carried = model.zeroState(config.batchSize);
     }
+  }
+
+  /** The optimiser (replaced by a copy with the new rate when a learning-rate schedule changes it). */
+  get optimizer(): Optimizer {
+    return this.optimizer_;
+  }
+
+  /** Sets the scheduled learning rate for the next update: rebuilds the optimiser with its state when it changes. */
+  private applySchedule(): void {
+    if (this.config.learningRateHalfLife === null) return;
+    const lr = learningRateAt(this.config, this.run_.step);
+    const current = (this.optimizer_.spec as { learningRate?: number }).learningRate;
+    if (current === lr) return;
+    const state = this.optimizer_.getState();
+    const next = createOptimizer({ ...this.optimizer_.spec, learningRate: lr } as typeof this.config.optimizer);
+    next.setState(state);
+    tf.dispose(Object.values(state));
+    this.optimizer_.dispose();
+    this.optimizer_ = next;
   }
 
   /** Updates the configured epochs take (⌈epochs · sequences per epoch⌉). */
@@ -170,6 +189,7 @@ export class TextTrainer {
       if (this.run_.step >= limit) return this.run_.step >= this.totalSteps ? 'epochs' : 'max-steps';
       if (options.shouldStop?.()) return 'stopped';
       const started = this.clock?.();
+      this.applySchedule();
       const batch = this.batcher.next();
       if (batch.reset) {
         disposeState(this.carried);
@@ -179,7 +199,7 @@ export class TextTrainer {
       const targets = tf.tensor2d(batch.targets, [T, B], 'int32');
       let result;
       try {
-        result = trainStep(this.model, this.optimizer, inputs, targets, this.carried, {
+        result = trainStep(this.model, this.optimizer_, inputs, targets, this.carried, {
           weightNoise: this.noise,
           rng: this.rng,
           clipNorm: this.config.clipNorm,
@@ -242,7 +262,7 @@ export class TextTrainer {
     const fields = this.model.checkpointFields();
     const tensors: Record<string, tf.Tensor> = {};
     for (const [name, v] of Object.entries(this.model.params)) tensors[name] = tf.clone(v);
-    Object.assign(tensors, this.optimizer.getState(), stateTensors(this.carried));
+    Object.assign(tensors, this.optimizer_.getState(), stateTensors(this.carried));
     const training: TextTrainingJson & Record<string, unknown> = { ...extra.training, run: this.runState, config: this.config };
     return {
       kind: TEXT_CHECKPOINT_KIND,
@@ -257,7 +277,7 @@ export class TextTrainer {
 
   /** Frees the optimiser slots, the carried state and any weight-noise copies (not the model). */
   dispose(): void {
-    this.optimizer.dispose?.();
+    this.optimizer_.dispose();
     this.noise?.dispose();
     disposeState(this.carried);
   }

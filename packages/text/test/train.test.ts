@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@seqgen/core';
 import { decodeCheckpoint, encodeCheckpoint } from '@seqgen/core/train';
 import { describe, expect, it } from 'vitest';
-import { parseModelConfig, parseTrainingConfig, type TextTrainingConfig } from '../src/config.js';
+import { learningRateAt, parseModelConfig, parseTrainingConfig, type TextTrainingConfig } from '../src/config.js';
 import { evaluate } from '../src/evaluate.js';
 import { TextModel } from '../src/text-model.js';
 import { readTrainingJson, TextTrainer } from '../src/trainer.js';
@@ -34,6 +34,50 @@ describe('training', () => {
     expect(after.errorRate).toBeLessThan(0.15);
     trainer.dispose();
     model.dispose();
+  });
+
+  it('halves the learning rate every half-life, in steps of 100 updates', () => {
+    const c = parseTrainingConfig({ optimizer: { name: 'adam', learningRate: 0.008 }, learningRateHalfLife: 200 });
+    expect(learningRateAt(c, 0)).toBe(0.008);
+    expect(learningRateAt(c, 199)).toBeCloseTo(0.008 * 0.5 ** 0.5, 12);
+    expect(learningRateAt(c, 400)).toBeCloseTo(0.002, 12);
+    expect(learningRateAt({ ...c, learningRateHalfLife: null }, 5000)).toBe(0.008);
+  });
+
+  it('resumes exactly across a learning-rate change: 150 + 60 updates = 210 uninterrupted (Adam, half-life 50)', async () => {
+    const config = parseTrainingConfig({
+      batchSize: 2,
+      seqLength: 4,
+      resetEvery: 7,
+      optimizer: { name: 'adam', learningRate: 0.01 },
+      learningRateHalfLife: 50,
+      epochs: 100,
+      validateEvery: 0,
+    });
+    const modelConfig = parseModelConfig({ hiddenSizes: [4] });
+    const straightModel = TextModel.create(modelConfig, vocab, createRng(3));
+    const straight = new TextTrainer({ model: straightModel, train: data, config });
+    await straight.run({ maxSteps: 210 });
+    expect(straight.optimizer.spec).toMatchObject({ learningRate: 0.01 * 0.5 ** 4 });
+    const firstModel = TextModel.create(modelConfig, vocab, createRng(3));
+    const first = new TextTrainer({ model: firstModel, train: data, config });
+    await first.run({ maxSteps: 150 });
+    const content = first.checkpointContent();
+    const { json, weightData } = await encodeCheckpoint(content);
+    tf.dispose(Object.values(content.tensors));
+    first.dispose();
+    firstModel.dispose();
+    const decoded = decodeCheckpoint(json, weightData, { kind: 'text-lm' });
+    const model = TextModel.fromCheckpoint(decoded, 'mem');
+    const training = readTrainingJson(decoded.training, 'mem');
+    const resumed = new TextTrainer({ model, train: data, config: training.config, resume: { run: training.run, tensors: decoded.tensors, source: 'mem' } });
+    tf.dispose(Object.values(decoded.tensors));
+    await resumed.run({ maxSteps: 210 });
+    for (const [name, v] of Object.entries(straightModel.params)) {
+      expect(Array.from((model.params[name] as tf.Variable).dataSync()), name).toEqual(Array.from(v.dataSync()));
+    }
+    for (const x of [straight, resumed]) x.dispose();
+    for (const m of [straightModel, model]) m.dispose();
   });
 
   it('resumes exactly: checkpoint after 3 updates + 4 more = 7 uninterrupted (weights, optimiser, noise, state)', async () => {

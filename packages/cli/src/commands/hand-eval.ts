@@ -9,7 +9,6 @@ import { readBrownParagraphs } from '@seqgen/datasets/node';
 import { evaluate, synthesize } from '@seqgen/handwriting';
 import { numberOption, stringOption, UsageError, type Command } from '../command.js';
 import { initBackend } from '../backend.js';
-import { patchWasmKernels } from '../text/wasm-kernels.js';
 import { loadHandData } from '../hand/data.js';
 import { loadHandModel, type HandTrainingState } from '../hand/model-io.js';
 import { defaultModelDir, loadSamplingModel } from '../hand/sampling.js';
@@ -23,6 +22,10 @@ export interface StopRuleReport {
   stoppedByRule: number;
   hitStepCap: number;
   meanPointsPerCharacter: number;
+  /** Mean points drawn while the window was on the last character (a normal letter takes ≈ meanPointsPerCharacter). */
+  meanPointsOnLastCharacter: number;
+  /** Most points drawn on the last character in any sentence. */
+  maxPointsOnLastCharacter: number;
   failures: Array<{ text: string; stop: string; lastCharacter: number; characters: number }>;
 }
 
@@ -66,8 +69,7 @@ export const handEvalCommand: Command = {
     const json = values.json === true;
     const split = (stringOption(values, 'split') ?? 'validation') as HandwritingSplit;
     if (!['validation', 'test', 'train'].includes(split)) throw new UsageError(`--split expects validation | test | train, got '${split}'`);
-    const backend = await initBackend({ requested: stringOption(values, 'backend') });
-    if (backend.name === 'wasm') patchWasmKernels();
+    await initBackend({ requested: stringOption(values, 'backend') });
     const dir = resolve(stringOption(values, 'model') ?? defaultModelDir());
     const loaded = await loadHandModel(dir);
     for (const t of Object.values(loaded.optimizerState)) t.dispose();
@@ -89,7 +91,7 @@ export const handEvalCommand: Command = {
       const texts = unseenSentences(n, new Set(dataset.lines.map((l) => l.text)), run?.data.maxChars ?? 30);
       const bias = numberOption(values, 'bias', 0.75);
       const seed = numberOption(values, 'seed', 1);
-      const stop: StopRuleReport = { sentences: texts.length, withinOneCharacter: 0, stoppedByRule: 0, hitStepCap: 0, meanPointsPerCharacter: 0, failures: [] };
+      const stop: StopRuleReport = { sentences: texts.length, withinOneCharacter: 0, stoppedByRule: 0, hitStepCap: 0, meanPointsPerCharacter: 0, meanPointsOnLastCharacter: 0, maxPointsOnLastCharacter: 0, failures: [] };
       let points = 0;
       let chars = 0;
       texts.forEach((text, i) => {
@@ -97,6 +99,8 @@ export const handEvalCommand: Command = {
         const U = [...text].length;
         points += r.steps;
         chars += U;
+        stop.meanPointsOnLastCharacter += r.stepsOnLastCharacter / texts.length;
+        stop.maxPointsOnLastCharacter = Math.max(stop.maxPointsOnLastCharacter, r.stepsOnLastCharacter);
         if (r.stop === 'window') stop.stoppedByRule++;
         else stop.hitStepCap++;
         if (r.stop === 'window' && r.lastCharacter >= U - 1) stop.withinOneCharacter++;
@@ -117,7 +121,8 @@ export const handEvalCommand: Command = {
     if (s) {
       io.out.write(
         `stop rule (bias ${s.bias}): ${s.withinOneCharacter}/${s.sentences} unseen sentences ended within one character of the end ` +
-          `(${s.stoppedByRule} by the rule, ${s.hitStepCap} at the step cap; ${s.meanPointsPerCharacter.toFixed(1)} points/char)\n`,
+          `(${s.stoppedByRule} by the rule, ${s.hitStepCap} at the step cap; ${s.meanPointsPerCharacter.toFixed(1)} points/char; ` +
+          `points on the last character: mean ${s.meanPointsOnLastCharacter.toFixed(1)}, max ${s.maxPointsOnLastCharacter})\n`,
       );
       for (const f of s.failures) io.out.write(`  failed: "${f.text}" (${f.stop}, window at ${f.lastCharacter}/${f.characters})\n`);
     }

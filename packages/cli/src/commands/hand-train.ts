@@ -11,7 +11,6 @@ import { HandwritingModel, evaluate, makeBatch, trainStep, type HandwritingModel
 import { numberOption, stringOption, UsageError, type Command } from '../command.js';
 import { initBackend } from '../backend.js';
 import { Progress } from '../progress.js';
-import { patchWasmKernels } from '../text/wasm-kernels.js';
 import { loadHandData } from '../hand/data.js';
 import { loadHandModel, saveHandModel, type HandModelData, type HandTrainingState } from '../hand/model-io.js';
 import { defaultRunConfig, readRunConfig, type HandRunConfig } from '../hand/run-config.js';
@@ -99,7 +98,6 @@ export const handTrainCommand: Command = {
     const runDir = join(runsDir, name);
     const resume = values.resume === true;
     const backend = await initBackend({ requested: stringOption(values, 'backend') });
-    if (backend.name === 'wasm') patchWasmKernels();
     let loaded: Awaited<ReturnType<typeof loadHandModel>> | null = null;
     if (resume) {
       loaded = await loadHandModel(join(runDir, 'latest'));

@@ -5,12 +5,35 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createRng } from '@seqgen/core';
-import { mixSeed, offsetsToTraces, wrapIntoLines } from '@seqgen/datasets';
+import { mixSeed, offsetsToTraces, wrapIntoLines, type Trace } from '@seqgen/datasets';
 import { loadHersheyFonts } from '@seqgen/datasets/node';
 import { renderSvg, synthesize, type RenderLine } from '@seqgen/handwriting';
 import { numberOption, stringOption, UsageError, type Command } from '../command.js';
 import { initBackend } from '../backend.js';
 import { loadPriming, loadSamplingModel, writeFigure } from '../hand/sampling.js';
+
+/**
+ * Appends a piece's traces to a line: shifted right of what is there by `gap` (raw units) and onto the same
+ * baseline (the median y of the pieces' points).
+ */
+export function appendPiece(line: Trace[], piece: readonly Trace[], gap: number): void {
+  const median = (traces: readonly Trace[]): number => {
+    const ys = traces.flatMap((t) => Array.from(t.y)).sort((a, b) => a - b);
+    return ys.length ? (ys[ys.length >> 1] as number) : 0;
+  };
+  const extent = (traces: readonly Trace[], pick: 'min' | 'max'): number => {
+    let v = pick === 'min' ? Infinity : -Infinity;
+    for (const t of traces) for (const x of t.x) v = pick === 'min' ? Math.min(v, x) : Math.max(v, x);
+    return Number.isFinite(v) ? v : 0;
+  };
+  if (line.length === 0) {
+    line.push(...piece);
+    return;
+  }
+  const dx = extent(line, 'max') + gap - extent(piece, 'min');
+  const dy = median(line) - median(piece);
+  for (const t of piece) line.push({ x: Float32Array.from(t.x, (v) => v + dx), y: Float32Array.from(t.y, (v) => v + dy) });
+}
 
 export const handWriteCommand: Command = {
   path: ['hand', 'write'],
@@ -34,6 +57,7 @@ export const handWriteCommand: Command = {
     'prime-text': { type: 'string' },
     file: { type: 'string' },
     wrap: { type: 'string' },
+    chunk: { type: 'string' },
     seed: { type: 'string' },
     'map-unknown': { type: 'boolean' },
     labels: { type: 'boolean' },
@@ -50,7 +74,8 @@ export const handWriteCommand: Command = {
     'prime-strokes': 'prime with your own strokes: IAM-OnDB lineStrokes .xml or JSON {text, strokes}',
     'prime-text': 'the text of the priming strokes',
     file: 'write every line of this text file (a page)',
-    wrap: 'wrap lines longer than this many characters (default 40)',
+    wrap: 'start a new line on the page after this many characters (default 60)',
+    chunk: 'write a line in pieces of at most this many characters, joined on one baseline (default: the longest training line of the model, 30 for the shipped one; 0 = one piece)',
     seed: 'random seed (default 1)',
     'map-unknown': "write characters the model does not know as its 'other' symbol instead of failing",
     labels: 'print each line\'s text above it',
@@ -62,7 +87,7 @@ export const handWriteCommand: Command = {
     const json = values.json === true;
     const file = stringOption(values, 'file');
     const raw = file ? readFileSync(resolve(file), 'utf8') : positionals.join(' ');
-    const wrap = numberOption(values, 'wrap', 40);
+    const wrap = numberOption(values, 'wrap', 60);
     const lines = raw
       .split(/\r?\n/)
       .map((l) => l.trim())
@@ -85,18 +110,40 @@ export const handWriteCommand: Command = {
     const rendered: RenderLine[] = [];
     const report: Array<Record<string, unknown>> = [];
     const t0 = performance.now();
+    const chunkSize = numberOption(values, 'chunk', model.maxChars);
     lines.forEach((text, i) => {
       const t1 = performance.now();
-      const r = synthesize(model.net, text, {
-        bias,
-        rng: createRng(mixSeed(seed, i)),
-        ...(priming ? { priming } : {}),
-        ...(values['map-unknown'] === true ? { unknown: 'map' as const } : {}),
+      // Lines longer than the model was trained on are written in word-aligned pieces, each with the same priming
+      // and the stop rule, then joined on one baseline.
+      const pieces = chunkSize > 0 && text.length > chunkSize ? wrapIntoLines([text], chunkSize, 1) : [text];
+      const traces: Trace[] = [];
+      let points = 0;
+      const stops: string[] = [];
+      let allWithinOne = true;
+      pieces.forEach((piece, k) => {
+        const r = synthesize(model.net, piece, {
+          bias,
+          rng: createRng(mixSeed(seed, i * 1000 + k)),
+          ...(priming ? { priming } : {}),
+          ...(values['map-unknown'] === true ? { unknown: 'map' as const } : {}),
+        });
+        points += r.steps;
+        stops.push(r.stop);
+        if (r.stop !== 'window' || r.lastCharacter - r.textStart < [...piece].length - 1) allWithinOne = false;
+        appendPiece(traces, offsetsToTraces(r.offsets, model.stats), model.stats.std[0] * 3);
       });
-      const line: RenderLine = { traces: offsetsToTraces(r.offsets, model.stats) };
+      const line: RenderLine = { traces };
       if (values.labels === true) line.label = text;
       rendered.push(line);
-      report.push({ text, points: r.steps, stop: r.stop, lastCharacter: r.lastCharacter - r.textStart, characters: [...text].length, seconds: (performance.now() - t1) / 1000 });
+      report.push({
+        text,
+        pieces: pieces.length,
+        points,
+        stop: stops.every((s) => s === 'window') ? 'window' : 'max-steps',
+        endedAtText: allWithinOne,
+        characters: [...text].length,
+        seconds: (performance.now() - t1) / 1000,
+      });
     });
     const svg = renderSvg(rendered, {
       width: numberOption(values, 'width', 1000),
@@ -110,7 +157,7 @@ export const handWriteCommand: Command = {
       return;
     }
     for (const r of report) {
-      io.err.write(`  ${String(r.points).padStart(4)} points, ${r.stop === 'window' ? 'stopped at the end of the text' : 'hit the step cap'}: ${r.text}\n`);
+      io.err.write(`  ${String(r.points).padStart(4)} points, ${r.pieces} piece(s), ${r.endedAtText ? 'stopped at the end of the text' : r.stop === 'window' ? 'stopped early' : 'hit the step cap'}: ${r.text}\n`);
     }
     io.out.write(`wrote ${out} (${lines.length} line(s), ${seconds.toFixed(2)} s)\n`);
   },

@@ -19,14 +19,15 @@ export const infoCommand: Command = {
     });
     const versions = allVersions();
     if (args.values.json === true) {
-      const { name, source, threads, threadsNote, simd } = backend;
-      io.out.write(`${JSON.stringify({ backend: name, source, threads, threadsNote, simd, skipped, versions })}\n`);
+      const { name, source, threads, threadsNote, simd, patchedKernels } = backend;
+      io.out.write(`${JSON.stringify({ backend: name, source, threads, threadsNote, simd, patchedKernels, skipped, versions })}\n`);
       return;
     }
     const lines = [
       `backend  ${backend.name} (${backend.source === 'auto' ? 'first that loaded' : `from ${backend.source === 'flag' ? '--backend' : 'SEQGEN_BACKEND'}`})`,
       `threads  ${backend.threads}: ${backend.threadsNote}`,
       ...(backend.simd === undefined ? [] : [`simd     ${backend.simd ? 'yes' : 'no'}`]),
+      ...(backend.patchedKernels.length === 0 ? [] : [`kernels  seqgen's faster ${backend.patchedKernels.join(', ')}`]),
       ...skipped.map((s) => `skipped  ${s.backend}: ${s.reason}`),
       'versions',
       ...Object.entries(versions).map(([k, v]) => `  ${k.padEnd(30)} ${v}`),

@@ -19,7 +19,6 @@ import { numberOption, stringOption, UsageError, type Command } from '../command
 import { Progress } from '../progress.js';
 import { disposeLoaded, loadTextCheckpoint } from '../text/checkpoints.js';
 import { corpusLines, describeDataSpec, loadTextCorpus, parseDataOption } from '../text/data.js';
-import { patchWasmKernels } from '../text/wasm-kernels.js';
 import { metricsJson, metricsLine } from './text-train.js';
 
 export const textEvalCommand: Command = {
@@ -77,7 +76,6 @@ export const textEvalCommand: Command = {
     const maxSymbols = numberOption(v, 'max-symbols', 0);
     const batchSize = numberOption(v, 'batch-size', 32);
     const backend = await initBackend({ requested: stringOption(v, 'backend') });
-    if (backend.name === 'wasm') patchWasmKernels();
     const loaded = await loadTextCheckpoint(checkpoint);
     disposeLoaded(loaded);
     const { model } = loaded;

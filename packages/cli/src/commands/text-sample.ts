@@ -7,7 +7,6 @@ import { sampleText } from '@seqgen/text';
 import { initBackend } from '../backend.js';
 import { numberOption, stringOption, UsageError, type Command } from '../command.js';
 import { disposeLoaded, loadTextCheckpoint } from '../text/checkpoints.js';
-import { patchWasmKernels } from '../text/wasm-kernels.js';
 
 export const textSampleCommand: Command = {
   path: ['text', 'sample'],
@@ -45,8 +44,7 @@ export const textSampleCommand: Command = {
     const seed = numberOption(v, 'seed', 1);
     const prime = stringOption(v, 'prime');
     const json = args.values.json === true;
-    const backend = await initBackend({ requested: stringOption(v, 'backend') });
-    if (backend.name === 'wasm') patchWasmKernels();
+    await initBackend({ requested: stringOption(v, 'backend') });
     const loaded = await loadTextCheckpoint(checkpoint);
     disposeLoaded(loaded);
     try {

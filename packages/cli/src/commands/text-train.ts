@@ -25,7 +25,6 @@ import { Progress } from '../progress.js';
 import { disposeLoaded, loadTextCheckpoint, saveTrainerCheckpoint } from '../text/checkpoints.js';
 import { corpusLines, describeDataSpec, loadTextCorpus, parseDataOption, type TextDataSpec } from '../text/data.js';
 import { defaultTextRunConfig, readRunConfigFile, type TextRunConfig } from '../text/run-config.js';
-import { patchWasmKernels } from '../text/wasm-kernels.js';
 
 /** Metrics as JSON-friendly numbers. */
 export function metricsJson(m: TextMetrics): Record<string, number | string> {
@@ -76,7 +75,8 @@ function applyOverrides(run: TextRunConfig, values: Record<string, unknown>): vo
     if (optimizer !== 'sgd' && optimizer !== 'adam' && optimizer !== 'graves-rmsprop') {
       throw new UsageError(`--optimizer expects sgd | adam | graves-rmsprop, got '${optimizer}'`);
     }
-    const lr = (t.optimizer as { learningRate?: number }).learningRate ?? (optimizer === 'adam' ? 2e-3 : 1e-4);
+    const current = (t.optimizer as { learningRate?: number }).learningRate;
+    const lr = optimizer === t.optimizer.name && current !== undefined ? current : optimizer === 'adam' ? 7e-3 : 1e-4;
     t.optimizer = (optimizer === 'sgd' ? { name: 'sgd', learningRate: lr, momentum: 0.9 } : { name: optimizer, learningRate: lr }) as typeof t.optimizer;
   }
   if (values.lr !== undefined) t.optimizer = { ...t.optimizer, learningRate: numberOption(v, 'lr', 0) } as typeof t.optimizer;
@@ -97,7 +97,7 @@ export const textTrainCommand: Command = {
   summary: 'train a char/byte/word language model (Graves 2013 §3); no arguments: default model on the Brown corpus',
   usage: [
     'Examples:',
-    '  seqgen text train                                   # default 1x512 model on the Brown corpus, then a sample',
+    '  seqgen text train                                   # default 1x256 model on the Brown corpus, then a sample',
     '  seqgen text train --max-minutes 30 --name brown     # bounded run (the README benchmark)',
     '  seqgen text train --config configs/text-penn-char.paper.json --data ptb:/data/simple-examples',
     '  seqgen text train --name brown --resume             # continue runs/brown/latest exactly',
@@ -189,7 +189,6 @@ export const textTrainCommand: Command = {
     if (!(temperature >= 0)) throw new UsageError(`--temperature expects a number >= 0, got '${String(values.temperature)}'`);
 
     const backend = await initBackend({ requested: stringOption(v, 'backend') });
-    if (backend.name === 'wasm') patchWasmKernels();
 
     // Config and model: fresh, or from runs/<name>/latest.
     let run: TextRunConfig;
@@ -276,7 +275,7 @@ export const textTrainCommand: Command = {
     );
     say(
       `training: ${t.optimizer.name} ${JSON.stringify(t.optimizer)}, B ${t.batchSize} × T ${t.seqLength}, reset every ${t.resetEvery} sequences, ` +
-        `weight noise ${t.weightNoise}, ${trainer.batcher.sequencesPerEpoch} updates per epoch, ${t.epochs} epoch(s)` +
+        `weight noise ${t.weightNoise}, learning-rate half-life ${t.learningRateHalfLife ?? 'none'}, ${trainer.batcher.sequencesPerEpoch} updates per epoch, ${t.epochs} epoch(s)` +
         `${Number.isFinite(maxMinutes) ? `, at most ${maxMinutes} min` : ''}${maxSteps ? `, at most ${maxSteps} updates` : ''}`,
     );
     say(`run ${runDir}${resume ? ` (resuming at update ${startRun.step})` : ''}`);
@@ -350,7 +349,7 @@ export const textTrainCommand: Command = {
     const why = reason === 'stopped' ? (stopRequested ? 'interrupted' : `time limit (${maxMinutes} min)`) : reason === 'max-steps' ? `--steps ${maxSteps}` : `${t.epochs} epoch(s)`;
     say(`stopped after ${final.step} updates (${why}); ${(final.symbolsSeen / 1e6).toFixed(2)}M symbols, ${final.elapsedSeconds.toFixed(0)} s of training; saved ${latestDir}`);
     if (stopRequested) {
-      say(`resume with: seqgen text train --name ${name} --resume`);
+      say(`resume with: seqgen text train --name ${name} --resume${stringOption(v, 'runs') !== undefined ? ` --runs ${runsDir}` : ''}`);
       model.dispose();
       emit({ event: 'interrupted', step: final.step, latest: latestDir });
       return 130;

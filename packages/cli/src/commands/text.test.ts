@@ -32,7 +32,7 @@ describe('seqgen text train | eval | sample', () => {
     expect(r.code).toBe(0);
     const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
     expect(events.map((e) => e.event)).toEqual(['start', 'validate', 'validate', 'done']);
-    const done = events[3] as { steps: number; valid: { bitsPerSymbol: number }; test: { bitsPerSymbol: number }; sample: string };
+    const done = events[3] as unknown as { steps: number; valid: { bitsPerSymbol: number }; test: { bitsPerSymbol: number }; sample: string };
     expect(done.steps).toBe(4);
     expect(done.test.bitsPerSymbol).toBeGreaterThan(0);
     expect(done.sample.length).toBeGreaterThan(0);

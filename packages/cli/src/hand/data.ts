@@ -43,7 +43,7 @@ export function loadHandData(spec: HandDataSpec, onStatus: (message: string) => 
     if (!existsSync(path)) throw new ConfigError(`data.source: ${path} does not exist (run \`seqgen hand data prepare\` or use "hershey")`);
     return { dataset: loadHandwritingCache(path), from: path };
   }
-  const lines = spec.lines ?? 4000;
+  const lines = spec.lines ?? 8000;
   const writers = spec.writers ?? 12;
   const seed = spec.seed ?? 0;
   const sampleRate = spec.sampleRate ?? 20;

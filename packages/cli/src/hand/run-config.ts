@@ -39,7 +39,7 @@ export function defaultRunConfig(task: HandwritingTask): HandRunConfig {
       lstmClip: DEFAULT_MODEL_CONFIG.lstmClip,
       kappaBiasInit: DEFAULT_MODEL_CONFIG.kappaBiasInit,
     },
-    data: { source: 'hershey', lines: 4000, writers: 12, seed: 0, sampleRate: 20, maxChars: 30 },
+    data: { source: 'hershey', lines: 8000, writers: 12, seed: 0, sampleRate: 20, maxChars: 30 },
     train: {
       batchSize: 32,
       steps: 3000,

@@ -29,6 +29,8 @@ export interface SamplingModel {
   data: HandModelData;
   stats: OffsetStats;
   dir: string;
+  /** Longest training line in characters (from the run config; 0 when unknown). */
+  maxChars: number;
 }
 
 /** Loads a checkpoint directory (default: the shipped model) into a {@link FastNet}. Needs a tfjs backend. */
@@ -43,7 +45,9 @@ export async function loadSamplingModel(dir: string | undefined): Promise<Sampli
   tf.dispose(Object.values(decoded.tensors));
   const data = decoded.data as HandModelData;
   const stats: OffsetStats = { mean: data.offsetMean, std: data.offsetStd };
-  return { net: new FastNet(config, weights), config, data, stats, dir: where };
+  const run = (decoded.training as { run?: { data?: { maxChars?: unknown } } } | undefined)?.run;
+  const maxChars = typeof run?.data?.maxChars === 'number' ? run.data.maxChars : 0;
+  return { net: new FastNet(config, weights), config, data, stats, dir: where, maxChars };
 }
 
 /**

@@ -44,7 +44,7 @@ export interface TextRunConfig {
 export function defaultTextRunConfig(): TextRunConfig {
   return {
     source: 'built-in default (configs/text-default.json)',
-    description: 'Brown corpus, char level, 1x512 peephole LSTM with skips, Adam (non-paper), T=100, B=32',
+    description: 'Brown corpus, char level, 1x256 peephole LSTM with skips, Adam lr 7e-3 (non-paper), T=50, B=32',
     data: { kind: 'brown' },
     model: { ...DEFAULT_MODEL_CONFIG, hiddenSizes: [...DEFAULT_MODEL_CONFIG.hiddenSizes] },
     training: { ...DEFAULT_TRAINING_CONFIG },

@@ -358,6 +358,14 @@ describeBackends(['cpu', 'wasm'], 'LstmStack gradients', (backend) => {
     expect(tf.memory().numTensors).toBeLessThan(live);
   });
 
+  it('leaks no tensors from construction to dispose()', async () => {
+    await expectNoLeaks(() => {
+      const stack = new LstmStack({ ...small, lstmClip: 1 }, createRng(3));
+      expect(tf.memory().numTensors).toBeGreaterThan(0);
+      stack.dispose();
+    });
+  });
+
   it('leaks no tensors over forward, backward and step', async () => {
     const stack = new LstmStack({ ...small, lstmClip: 1, outputClip: 10 }, createRng(1));
     const T = 4;

@@ -183,7 +183,9 @@ export class LstmStack {
       const registered = tf.engine().registeredVariables;
       let varName = key;
       for (let k = 1; registered[varName] !== undefined; k++) varName = `${key}_${k}`;
-      const v = tf.variable(tf.tensor(data, shape, 'float32'), true, varName);
+      const init = tf.tensor(data, shape, 'float32');
+      const v = tf.variable(init, true, varName);
+      init.dispose();
       params[key] = v;
       return v;
     };

@@ -10,7 +10,7 @@
  *
  * Values are bit-identical to the original kernels (same copies; the matmul sums in the same order as an
  * explicit transpose would). Applied once, only to the wasm backend; {@link patchWasmKernels} is idempotent.
- * TODO(lead): this belongs next to backend selection (packages/cli/src/backend.ts) so every model benefits.
+ * The CLI applies it in `initBackend` when wasm is chosen; a browser app calls it after `tf.setBackend('wasm')`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
