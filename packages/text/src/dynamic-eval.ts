@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, NATS_TO_BITS, softmaxCrossEntropy, type LstmState } from '@seqgen/core';
 import { createOptimizer, type Optimizer } from '@seqgen/core/train';
 import { TbpttBatcher } from './batcher.js';
+import { segmentTensors } from './evaluate.js';
 import { emptyTotals, textMetrics, type ScoreTotals, type TextMetrics } from './metrics.js';
 import { disposeState, type TextModel } from './text-model.js';
 import { countWords } from './vocabulary.js';
@@ -173,14 +174,7 @@ export async function dynamicEvaluate(model: TextModel, ids: ArrayLike<number>, 
   try {
     for (let s = 0; s < total; s += seqLength) {
       const T = Math.min(seqLength, total - s);
-      const inp = new Int32Array(T);
-      const tgt = new Int32Array(T);
-      for (let t = 0; t < T; t++) {
-        inp[t] = ids[s + t] as number;
-        tgt[t] = ids[s + t + 1] as number;
-      }
-      const inputs = tf.tensor2d(inp, [T, 1], 'int32');
-      const targets = tf.tensor2d(tgt, [T, 1], 'int32');
+      const { inputs, targets } = segmentTensors(ids, s, T);
       let next: LstmState | undefined;
       let errors: tf.Scalar | undefined;
       let nats: tf.Scalar | undefined;

@@ -96,14 +96,7 @@ export async function evaluate(model: TextModel, ids: ArrayLike<number>, options
       state = last;
       for (let s = B * L; s < total; s += seqLength) {
         const T = Math.min(seqLength, total - s);
-        const inp = new Int32Array(T);
-        const tgt = new Int32Array(T);
-        for (let t = 0; t < T; t++) {
-          inp[t] = ids[s + t] as number;
-          tgt[t] = ids[s + t + 1] as number;
-        }
-        const inputs = tf.tensor2d(inp, [T, 1], 'int32');
-        const targets = tf.tensor2d(tgt, [T, 1], 'int32');
+        const { inputs, targets } = segmentTensors(ids, s, T);
         const r = await scoreChunk(model, inputs, targets, state);
         tf.dispose([inputs, targets]);
         state = r.state;
@@ -118,4 +111,18 @@ export async function evaluate(model: TextModel, ids: ArrayLike<number>, options
     disposeState(state);
   }
   return textMetrics(totals, model.vocabulary.unit);
+}
+
+/**
+ * One batch-1 segment as time-major tensors: inputs `ids[start … start+T)` and targets shifted by one, `[T, 1]`
+ * int32 each. The caller disposes both.
+ */
+export function segmentTensors(ids: ArrayLike<number>, start: number, T: number): { inputs: tf.Tensor2D; targets: tf.Tensor2D } {
+  const inp = new Int32Array(T);
+  const tgt = new Int32Array(T);
+  for (let t = 0; t < T; t++) {
+    inp[t] = ids[start + t] as number;
+    tgt[t] = ids[start + t + 1] as number;
+  }
+  return { inputs: tf.tensor2d(inp, [T, 1], 'int32'), targets: tf.tensor2d(tgt, [T, 1], 'int32') };
 }
