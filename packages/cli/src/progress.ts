@@ -13,6 +13,10 @@ export interface ProgressOptions {
   plainIntervalMs?: number;
   /** Units per tick, for the rate (e.g. characters per step). Default 1. */
   unitsPerTick?: number;
+  /** Ticks already done before this session (a resumed run): counted as done, left out of the rate and ETA. */
+  initial?: number;
+  /** Seconds after which the work stops anyway (a time limit): the ETA never goes past it. */
+  maxSeconds?: number;
   now?: () => number;
 }
 
@@ -36,7 +40,8 @@ export function formatRate(perSecond: number): string {
 }
 
 export class Progress {
-  private done = 0;
+  private done: number;
+  private readonly initial: number;
   private readonly start: number;
   private lastPrint = -Infinity;
   private fields: Record<string, string> = {};
@@ -46,6 +51,8 @@ export class Progress {
   constructor(private readonly options: ProgressOptions) {
     this.now = options.now ?? (() => performance.now());
     this.start = this.now();
+    this.initial = options.initial ?? 0;
+    this.done = this.initial;
   }
 
   /** Advances by `n` ticks and sets display fields, e.g. `{ loss: '1.23', bpc: '1.77' }`. */
@@ -84,9 +91,12 @@ export class Progress {
   line(): string {
     const { total, unit, label } = this.options;
     const elapsed = this.elapsed();
-    const rate = elapsed > 0 ? (this.done * (this.options.unitsPerTick ?? 1)) / elapsed : NaN;
+    const session = this.done - this.initial;
+    const rate = elapsed > 0 ? (session * (this.options.unitsPerTick ?? 1)) / elapsed : NaN;
     const fraction = total > 0 ? Math.min(1, this.done / total) : 0;
-    const eta = this.done > 0 ? (elapsed / this.done) * (total - this.done) : NaN;
+    let eta = session > 0 ? (elapsed / session) * Math.max(0, total - this.done) : NaN;
+    const { maxSeconds } = this.options;
+    if (maxSeconds !== undefined && Number.isFinite(maxSeconds)) eta = Math.min(Number.isNaN(eta) ? Infinity : eta, Math.max(0, maxSeconds - elapsed));
     const width = 24;
     const filled = Math.round(fraction * width);
     const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;

@@ -3,7 +3,7 @@
  * leak checks and per-backend describe blocks.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 
 /** Largest absolute difference between two equally long numeric arrays. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -80,15 +80,14 @@ export async function expectNoLeaks(fn: () => unknown | Promise<unknown>): Promi
 export function describeBackends(names: readonly string[], title: string, body: (backend: string) => void): void {
   for (const name of names) {
     describe(`${title} [${name}]`, () => {
-      // eslint-disable-next-line @typescript-eslint/no-floating-promises
-      beforeAllBackend(name);
+      useBackend(name);
       body(name);
     });
   }
 }
 
-import { beforeAll, afterAll } from 'vitest';
-function beforeAllBackend(name: string): void {
+/** Switches to backend `name` for the enclosing describe block and back afterwards. */
+function useBackend(name: string): void {
   let previous = '';
   beforeAll(async () => {
     previous = tf.getBackend();

@@ -177,8 +177,7 @@ export const handTrainCommand: Command = {
         `M ${run.model.mixtures}${run.task === 'synthesis' ? `, K ${run.model.windowMixtures}, alphabet ${dataset.alphabet.length}` : ''}; ` +
         `data ${from}: ${train.length} train / ${validation.length} validation lines; backend ${backend.name}; ${resume ? `resuming at step ${step}` : 'from scratch'}`,
     );
-    const progress = new Progress({ label: 'train', total: run.train.steps, unit: 'steps', stream: io.err, silent: json, plainIntervalMs: 30_000 });
-    progress.tick(step);
+    const progress = new Progress({ label: 'train', total: run.train.steps, unit: 'steps', stream: io.err, silent: json, plainIntervalMs: 30_000, initial: step });
     const alphabet = run.task === 'synthesis' ? dataset.alphabet : null;
     let window: number[] = [];
     const validate = (): number => {

@@ -288,8 +288,9 @@ export const textTrainCommand: Command = {
       unitsPerTick: t.batchSize * t.seqLength,
       stream: io.err,
       silent: json,
+      initial: startRun.step,
+      maxSeconds: maxMinutes * 60,
     });
-    progress.tick(startRun.step);
 
     let stopRequested = false;
     let interrupts = 0;

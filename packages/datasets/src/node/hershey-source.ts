@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseHersheyFont, type HersheyFontJson } from '../handwriting/hershey-font.js';
 import type { HersheyFonts } from '../handwriting/synth.js';
-import { DatasetParseError } from '../errors.js';
+import { DatasetError, DatasetParseError } from '../errors.js';
 import { BROWN_FILE_PATTERN, brownDocumentText } from '../text/brown.js';
 import { brownCorpusDirectory } from './text-readers.js';
 
@@ -15,7 +15,18 @@ const require = createRequire(import.meta.url);
 
 /** Path of `hersheytext.min.json` in the installed `hersheytext` package. */
 export function hersheyFontFile(): string {
-  return join(dirname(require.resolve('hersheytext/package.json')), 'hersheytext.min.json');
+  let packageJson: string;
+  try {
+    packageJson = require.resolve('hersheytext/package.json');
+  } catch (error) {
+    // An optional peer: text-only installs of @seqgen/datasets do not pull in handwriting fonts.
+    throw new DatasetError(
+      "synthetic handwriting needs the npm package 'hersheytext' (an optional peer of @seqgen/datasets; @seqgen/cli installs it): npm install hersheytext",
+      undefined,
+      { cause: error },
+    );
+  }
+  return join(dirname(packageJson), 'hersheytext.min.json');
 }
 
 let cached: HersheyFonts | undefined;
