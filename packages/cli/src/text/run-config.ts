@@ -46,8 +46,8 @@ export function defaultTextRunConfig(): TextRunConfig {
     source: 'built-in default (configs/text-default.json)',
     description: 'Brown corpus, char level, 1x256 peephole LSTM with skips, Adam lr 7e-3 (non-paper), T=50, B=32',
     data: { kind: 'brown' },
-    model: { ...DEFAULT_MODEL_CONFIG, hiddenSizes: [...DEFAULT_MODEL_CONFIG.hiddenSizes] },
-    training: { ...DEFAULT_TRAINING_CONFIG },
+    model: { ...DEFAULT_MODEL_CONFIG, hiddenSizes: [256], forgetBias: 1 },
+    training: { ...DEFAULT_TRAINING_CONFIG, optimizer: { name: 'adam', learningRate: 1e-2 }, learningRateHalfLife: 2500 },
     evaluation: { batchSize: 32, dynamic: [{ method: 'sgd', learningRate: 1e-4, seqLength: 100 }] },
     sampleLength: 400,
   };
