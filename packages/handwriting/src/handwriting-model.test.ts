@@ -97,6 +97,16 @@ describe('HandwritingModel wiring', () => {
   });
 });
 
+describe('model lifetime', () => {
+  it('leaks no tensors from construction to dispose()', async () => {
+    const { expectNoLeaks } = await import('@seqgen/test-utils');
+    const config: HandwritingModelConfig = { ...paper('synthesis', [6, 5]), mixtures: 2, windowMixtures: 2, alphabet: ['#', ' ', 'a', 'b'], kappaBiasInit: -1 };
+    await expectNoLeaks(() => {
+      new HandwritingModel(config, createRng(3)).dispose();
+    });
+  });
+});
+
 describe('a training step on cpu and wasm', () => {
   it('gives the same loss and updates on both backends, and leaks no tensors', async () => {
     const { createOptimizer } = await import('@seqgen/core');

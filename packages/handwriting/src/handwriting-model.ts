@@ -83,8 +83,9 @@ export class HandwritingModel {
       for (let j = 0; j < w.length; j++) w[j] = (2 * rng.next() - 1) * s * 0.1;
       const b = new Float32Array(3 * K);
       b.fill(this.config.kappaBiasInit, 2 * K, 3 * K);
-      this.windowW = tf.variable(tf.tensor2d(w, [H1, 3 * K]), true);
-      this.windowB = tf.variable(tf.tensor1d(b), true);
+      // tf.variable copies its initial value: dispose the temporaries (else each model leaks two tensors).
+      this.windowW = tf.tidy(() => tf.variable(tf.tensor2d(w, [H1, 3 * K]), true));
+      this.windowB = tf.tidy(() => tf.variable(tf.tensor1d(b), true));
       params[WINDOW_WEIGHT] = this.windowW;
       params[WINDOW_BIAS] = this.windowB;
     } else {
