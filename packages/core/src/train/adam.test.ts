@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectClose } from '@seqgen/test-utils';
 import { expect, it } from 'vitest';
 import torch from './__fixtures__/torch-optimizers.json';
 import { createOptimizer, type AdamSpec } from './optimizers.js';
+import { trajectory } from './__fixtures__/trajectory.js';
 
 /** Float64 Adam with bias correction (Kingma & Ba 2015, Algorithm 1). */
 function adamReference(w0: number[], grads: number[][], lr: number, b1: number, b2: number, eps: number): number[][] {
@@ -23,24 +23,13 @@ function adamReference(w0: number[], grads: number[][], lr: number, b1: number, 
   });
 }
 
-function run(spec: AdamSpec, w0: number[], grads: number[][], shape: number[]): number[][] {
-  const opt = createOptimizer(spec);
-  const w = tf.variable(tf.tensor(w0, shape));
-  const out = grads.map((g) => {
-    opt.apply({ w: tf.tensor(g, shape) }, { w });
-    return Array.from(w.dataSync());
-  });
-  opt.dispose();
-  return out;
-}
-
 describeBackends(['cpu', 'wasm'], 'Adam', () => {
   it('fills defaults lr 1e-3, β 0.9/0.999, eps 1e-8', () => {
     expect(createOptimizer({ name: 'adam' }).spec).toEqual({ name: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
   });
 
   it('first step moves every weight by lr against the gradient sign (bias correction)', () => {
-    const actual = run({ name: 'adam', learningRate: 0.01 }, [1, 1, 1], [[3, -0.2, 1e-3]], [3]);
+    const actual = trajectory({ name: 'adam', learningRate: 0.01 }, [1, 1, 1], [[3, -0.2, 1e-3]], [3]);
     expectClose(actual[0] as number[], [0.99, 1.01, 0.99], { atol: 1e-6 });
   });
 
@@ -52,13 +41,13 @@ describeBackends(['cpu', 'wasm'], 'Adam', () => {
       [0.3, 0.2, -1, 0.3],
     ];
     const expected = adamReference(w0, grads, 0.05, 0.8, 0.99, 1e-6);
-    const actual = run({ name: 'adam', learningRate: 0.05, beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }, w0, grads, [2, 2]);
+    const actual = trajectory({ name: 'adam', learningRate: 0.05, beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }, w0, grads, [2, 2]);
     expected.forEach((e, step) => expectClose(actual[step] as number[], e, { atol: 1e-6, rtol: 1e-5 }));
   });
 
   it('matches PyTorch 1.13 over 4 steps (float64 fixture)', () => {
     const fixture = torch.cases.adam;
-    const actual = run(fixture.spec as AdamSpec, torch.initial, torch.grads, torch.shape);
+    const actual = trajectory(fixture.spec as AdamSpec, torch.initial, torch.grads, torch.shape);
     fixture.weights.forEach((e, step) => expectClose(actual[step] as number[], e, { atol: 1e-6, rtol: 1e-5 }));
   });
 });

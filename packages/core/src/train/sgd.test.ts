@@ -3,17 +3,7 @@ import { describeBackends, expectClose } from '@seqgen/test-utils';
 import { expect, it } from 'vitest';
 import torch from './__fixtures__/torch-optimizers.json';
 import { createOptimizer, type OptimizerSpec } from './optimizers.js';
-
-function trajectory(spec: OptimizerSpec, w0: number[], grads: number[][], shape = [w0.length]): number[][] {
-  const opt = createOptimizer(spec);
-  const w = tf.variable(tf.tensor(w0, shape));
-  const out = grads.map((g) => {
-    opt.apply({ w: tf.tensor(g, shape) }, { w });
-    return Array.from(w.dataSync());
-  });
-  opt.dispose();
-  return out;
-}
+import { trajectory } from './__fixtures__/trajectory.js';
 
 describeBackends(['cpu', 'wasm'], 'SGD', () => {
   const grads = [[1], [0.5]];
