@@ -3,7 +3,8 @@
  * padded, masked batches; log-loss in nats per sequence and per point, and SSE.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, mdnLogLikelihood, type Optimizer } from '@seqgen/core';
+import { ShapeError, mdnLogLikelihood, type Optimizer, type Rng } from '@seqgen/core';
+import type { AdaptiveWeightNoise } from '@seqgen/core/train';
 import type { HandwritingLine } from '@seqgen/datasets';
 import { makeBatch, type HandwritingBatch } from './batch.js';
 import type { HandwritingModel } from './handwriting-model.js';
@@ -18,29 +19,54 @@ export interface TrainStepReport {
   gradNorm: number;
 }
 
+/** Options of {@link trainStep}. */
+export interface TrainStepOptions {
+  /**
+   * Adaptive weight noise (Graves 2011; paper §2.6, used for the paper's 3-layer prediction and synthesis
+   * nets): the loss is taken at w = μ + σε, the update covers μ (the model's parameters) and ln σ
+   * ({@link AdaptiveWeightNoise.logStd}), and the complexity loss L_C / N joins the gradient.
+   */
+  noise?: { adaptive: AdaptiveWeightNoise; rng: Rng };
+}
+
 /**
  * One optimisation step on a batch: gradients of the per-sequence mean loss (derivative clipping inside the
  * model, §2.2) and one optimiser update. Needs gradient registration (`import '@seqgen/core/train'`).
+ * With `options.noise` the loss is measured at noisy weights and the optimiser also updates the noise's
+ * log-std variables (so the optimiser sees both sets of names).
  * @throws {@link ShapeError} when the loss is not finite (nothing is updated then).
  */
-export function trainStep(model: HandwritingModel, optimizer: Optimizer, batch: HandwritingBatch): TrainStepReport {
+export function trainStep(model: HandwritingModel, optimizer: Optimizer, batch: HandwritingBatch, options: TrainStepOptions = {}): TrainStepReport {
   const byVariable = new Map(Object.entries(model.params).map(([name, v]) => [v.name, name]));
+  const noise = options.noise;
   let points = 0;
-  const { value, grads } = tf.variableGrads(() => {
-    const l = model.loss(batch);
-    points = l.points;
-    return tf.div(l.total, batch.batch) as tf.Scalar;
-  }, Object.values(model.params));
+  if (noise) noise.adaptive.perturb(model.params, noise.rng);
+  let value: tf.Scalar;
+  let grads: Record<string, tf.Tensor>;
+  let named: Record<string, tf.Tensor> = {};
+  try {
+    ({ value, grads } = tf.variableGrads(() => {
+      const l = model.loss(batch);
+      points = l.points;
+      return tf.div(l.total, batch.batch) as tf.Scalar;
+    }, Object.values(model.params)));
+    for (const [variableName, g] of Object.entries(grads)) named[byVariable.get(variableName) ?? variableName] = g;
+    if (noise) {
+      const atNoise = named;
+      named = noise.adaptive.gradients(atNoise);
+      tf.dispose(Object.values(atNoise));
+    }
+  } finally {
+    if (noise) noise.adaptive.restore(model.params);
+  }
   try {
     const loss = (value.dataSync() as Float32Array)[0] as number;
     if (!Number.isFinite(loss)) throw new ShapeError(`trainStep: the loss is ${loss}; nothing was updated`);
-    const named: Record<string, tf.Tensor> = {};
-    for (const [variableName, g] of Object.entries(grads)) named[byVariable.get(variableName) ?? variableName] = g;
     const gradNorm = tf.tidy(() => Math.sqrt(Object.values(named).reduce((s, g) => s + (tf.sum(tf.square(g)).dataSync()[0] as number), 0)));
-    optimizer.apply(named, model.params);
+    optimizer.apply(named, noise ? { ...model.params, ...noise.adaptive.logStd } : model.params);
     return { lossPerSequence: loss, lossPerPoint: (loss * batch.batch) / Math.max(1, points), gradNorm };
   } finally {
-    tf.dispose([value, ...Object.values(grads)]);
+    tf.dispose([value, ...Object.values(named)]);
   }
 }
 

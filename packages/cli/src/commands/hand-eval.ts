@@ -72,7 +72,7 @@ export const handEvalCommand: Command = {
     await initBackend({ requested: stringOption(values, 'backend') });
     const dir = resolve(stringOption(values, 'model') ?? defaultModelDir());
     const loaded = await loadHandModel(dir);
-    for (const t of Object.values(loaded.optimizerState)) t.dispose();
+    for (const t of [...Object.values(loaded.optimizerState), ...Object.values(loaded.noiseState)]) t.dispose();
     const run = (loaded.training as HandTrainingState | null)?.run as HandRunConfig | undefined;
     const dataSpec = stringOption(values, 'data') !== undefined ? { ...(run?.data ?? {}), source: stringOption(values, 'data') as string } : run?.data;
     if (!dataSpec) throw new UsageError(`${dir} does not record its training data; give --data`);

@@ -41,6 +41,35 @@ describe('seqgen hand train | eval | write | plot', () => {
     );
   });
 
+  it('retrains from a checkpoint with adaptive weight noise (paper §2.6) and resumes it exactly', async () => {
+    const runs = join(tmp, 'runs-noise');
+    const base = await run(['hand', 'train', '--config', config, '--runs', runs, '--name', 'base', '--steps', '2', '--json']);
+    expect(base.code).toBe(0);
+    const from = join(runs, 'base', 'latest');
+    const common = ['hand', 'train', '--config', config, '--runs', runs, '--init-from', from, '--adaptive-noise', '0.075', '--json'];
+    const straight = await run([...common, '--name', 'awn', '--steps', '4']);
+    expect(straight.err).not.toMatch(/error/i);
+    expect(straight.code).toBe(0);
+    const validation = straight.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>).filter((r) => r.kind === 'validation');
+    expect(validation.length).toBeGreaterThan(0);
+    expect(validation[0]!.complexityNats).toBeGreaterThan(0);
+    expect(validation[0]!.meanStd).toBeGreaterThan(0.05);
+    const first = await run([...common, '--name', 'awn-resumed', '--steps', '2']);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    const second = await run(['hand', 'train', '--runs', runs, '--name', 'awn-resumed', '--resume', '--steps', '4', '--json']);
+    expect(second.err).toBe('');
+    expect(second.code).toBe(0);
+    expect(trainLosses(join(runs, 'awn-resumed'))).toEqual(trainLosses(join(runs, 'awn')));
+    // The noisy run's first loss differs from the noiseless continuation of the same weights.
+    const plain = await run(['hand', 'train', '--config', config, '--runs', runs, '--init-from', from, '--name', 'plain', '--steps', '1', '--json']);
+    expect(plain.code).toBe(0);
+    expect(trainLosses(join(runs, 'plain'))[0]).not.toBe(trainLosses(join(runs, 'awn'))[0]);
+    const bad = await run(['hand', 'train', '--config', config, '--runs', runs, '--name', 'bad', '--hidden', '5,5', '--init-from', from]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--init-from .*differs/);
+  });
+
   it('trains with checkpoints and resumes exactly', async () => {
     const runs = join(tmp, 'runs');
     const a = await run(['hand', 'train', '--config', config, '--runs', runs, '--name', 'straight', '--steps', '6', '--json']);

@@ -4,7 +4,8 @@
  */
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import '@seqgen/core/train';
+import * as tf from '@tensorflow/tfjs-core';
+import { AdaptiveWeightNoise } from '@seqgen/core/train';
 import { ConfigError, createOptimizer, createRng, type Optimizer } from '@seqgen/core';
 import { mixSeed, type HandwritingLine } from '@seqgen/datasets';
 import { HandwritingModel, evaluate, makeBatch, trainStep, type HandwritingModelConfig } from '@seqgen/handwriting';
@@ -45,6 +46,7 @@ export const handTrainCommand: Command = {
     '  seqgen hand train --task synthesis --name hand-synth          # small default, synthetic Hershey data',
     '  seqgen hand train --config configs/hand-prediction.paper-3x400.json --name pred-3x400',
     '  seqgen hand train --name hand-synth --resume                    # continue exactly where it stopped',
+    '  seqgen hand train --name synth-awn --init-from runs/hand-synth/best --adaptive-noise 0.075   # paper §2.6 retraining',
     'Writes runs/<name>/latest and runs/<name>/best (checkpoints), runs/<name>/metrics.jsonl and run.json.',
   ].join('\n'),
   options: {
@@ -63,6 +65,8 @@ export const handTrainCommand: Command = {
     'save-every': { type: 'string' },
     seed: { type: 'string' },
     resume: { type: 'boolean' },
+    'adaptive-noise': { type: 'string' },
+    'init-from': { type: 'string' },
   },
   optionHelp: {
     task: 'prediction | synthesis (default synthesis; or from --config)',
@@ -80,6 +84,8 @@ export const handTrainCommand: Command = {
     'save-every': 'steps between latest checkpoints',
     seed: 'seed of the weights and the batch order',
     resume: 'continue runs/<name>/latest exactly (same batches, optimiser state)',
+    'adaptive-noise': 'adaptive weight noise (Graves 2011, paper §2.6) with this initial std (paper: 0.075)',
+    'init-from': "start from a checkpoint's weights (same network; the paper retrains with noise from trained weights)",
   },
   async run(args, io) {
     const { values } = args;
@@ -124,6 +130,11 @@ export const handTrainCommand: Command = {
       const optimizerName = stringOption(values, 'optimizer');
       if (optimizerName !== undefined) run.train.optimizer = { name: optimizerName } as HandRunConfig['train']['optimizer'];
       if (values.lr !== undefined) (run.train.optimizer as { learningRate?: number }).learningRate = numberOption(values, 'lr', 1e-3);
+      if (values['adaptive-noise'] !== undefined) {
+        const std = numberOption(values, 'adaptive-noise', 0.075);
+        if (!(std > 0)) throw new UsageError(`--adaptive-noise expects an initial standard deviation > 0 (paper: 0.075), got ${std}`);
+        run.train.adaptiveWeightNoise = std;
+      }
       if (existsSync(join(runDir, 'latest'))) {
         throw new UsageError(`${runDir}/latest exists: pass --resume to continue it, or choose another --name`);
       }
@@ -142,16 +153,43 @@ export const handTrainCommand: Command = {
     if (loaded) {
       model = loaded.model;
       optimizer = createOptimizer(run.train.optimizer);
-      optimizer.setState(loaded.optimizerState, model.params);
-      for (const t of Object.values(loaded.optimizerState)) t.dispose();
       step = loaded.training?.step ?? 0;
       best = loaded.training?.bestValidation ?? null;
       elapsedBefore = loaded.training?.elapsedSeconds ?? 0;
     } else {
       model = new HandwritingModel(modelConfig, createRng(run.train.seed));
+      const initFrom = stringOption(values, 'init-from');
+      if (initFrom !== undefined) {
+        const start = await loadHandModel(resolve(initFrom));
+        tf.dispose([...Object.values(start.optimizerState), ...Object.values(start.noiseState)]);
+        const a = start.model.config;
+        const same = a.task === modelConfig.task && a.hiddenSizes.join() === modelConfig.hiddenSizes.join() && a.mixtures === modelConfig.mixtures &&
+          a.windowMixtures === modelConfig.windowMixtures && a.alphabet.join('') === modelConfig.alphabet.join('');
+        if (!same) {
+          start.model.dispose();
+          throw new ConfigError(`--init-from ${initFrom}: its network (${a.task}, ${a.hiddenSizes.join('x')}, M ${a.mixtures}, K ${a.windowMixtures}, ${a.alphabet.length} symbols) differs from this run's (${modelConfig.task}, ${modelConfig.hiddenSizes.join('x')}, M ${modelConfig.mixtures}, K ${modelConfig.windowMixtures}, ${modelConfig.alphabet.length} symbols)`);
+        }
+        model.setWeights(start.model.params);
+        start.model.dispose();
+        say(`starting from the weights of ${initFrom}`);
+      }
       optimizer = createOptimizer(run.train.optimizer);
       mkdirSync(runDir, { recursive: true });
       writeFileSync(join(runDir, 'run.json'), `${JSON.stringify({ ...run, backend: backend.name, data: { ...run.data, cache: from } }, null, 2)}\n`);
+    }
+    const noiseStd = run.train.adaptiveWeightNoise ?? null;
+    const noise = noiseStd === null ? null : new AdaptiveWeightNoise(model.params, { datasetSize: train.length, initStd: noiseStd });
+    if (noise && loaded) {
+      for (const [name, v] of Object.entries(noise.logStd)) {
+        const saved = loaded.noiseState[name];
+        if (!saved) throw new ConfigError(`${runDir}/latest: the run uses adaptive weight noise but the checkpoint has no '${name}'`);
+        v.assign(tf.reshape(saved, v.shape));
+      }
+    }
+    if (loaded) {
+      // The optimiser's slots cover the log-stds too when the run is noisy.
+      optimizer.setState(loaded.optimizerState, noise ? { ...model.params, ...noise.logStd } : model.params);
+      tf.dispose([...Object.values(loaded.optimizerState), ...Object.values(loaded.noiseState)]);
     }
     const modelData: HandModelData = {
       offsetMean: dataset.offsetMean,
@@ -182,15 +220,22 @@ export const handTrainCommand: Command = {
     let window: number[] = [];
     const validate = (): number => {
       const r = evaluate(model, validation, { batchSize: 32, maxSteps: run.train.maxPoints });
-      const record = { step, kind: 'validation', ...r, seconds: elapsed() };
+      // With adaptive noise: the complexity loss L_C (nats, whole net) and L_C / N (its share per training line).
+      const c = noise?.complexity(model.params);
+      const complexity = c ? { complexityNats: c.nats, complexityPerLine: c.nats / train.length, meanStd: c.meanStd, priorStd: c.priorStd } : {};
+      const record = { step, kind: 'validation', ...r, ...complexity, seconds: elapsed() };
       appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
       if (json) io.out.write(`${JSON.stringify(record)}\n`);
-      else progress.log(`step ${step}: validation ${r.nllPerSequence.toFixed(1)} nats/line, ${r.nllPerPoint.toFixed(3)} nats/point, SSE ${r.ssePerSequence.toFixed(2)}`);
+      else {
+        const extra = c ? `; noise: L_C/N ${(c.nats / train.length).toFixed(1)} nats/line, mean σ ${c.meanStd.toFixed(4)}` : '';
+        progress.log(`step ${step}: validation ${r.nllPerSequence.toFixed(1)} nats/line, ${r.nllPerPoint.toFixed(3)} nats/point, SSE ${r.ssePerSequence.toFixed(2)}${extra}`);
+      }
       return r.nllPerSequence;
     };
     while (step < run.train.steps) {
       const batch = makeBatch(batchLines(train, run.train.batchSize, run.train.seed, step), alphabet, run.train.maxPoints);
-      const report = trainStep(model, optimizer, batch);
+      // The noise of step s depends only on (seed, s): exact resume needs no saved RNG.
+      const report = trainStep(model, optimizer, batch, noise ? { noise: { adaptive: noise, rng: createRng(mixSeed(run.train.seed + 7919, step)) } } : {});
       step++;
       window.push(report.lossPerSequence);
       if (window.length > 20) window = window.slice(-20);
@@ -205,7 +250,7 @@ export const handTrainCommand: Command = {
         }
       }
       if (step % run.train.saveEvery === 0 || step === run.train.steps) {
-        await saveHandModel(join(runDir, 'latest'), model, modelData, state(), optimizer);
+        await saveHandModel(join(runDir, 'latest'), model, modelData, state(), optimizer, noise?.logStd ?? {});
       }
     }
     progress.finish();
@@ -214,6 +259,7 @@ export const handTrainCommand: Command = {
     else io.out.write(`done: ${step} steps in ${(summary.seconds / 60).toFixed(1)} min; best validation ${best?.toFixed(1)} nats/line; ${runDir}\n`);
     model.dispose();
     optimizer.dispose();
+    noise?.dispose();
   },
 };
 

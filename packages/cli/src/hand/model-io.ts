@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError, createRng, type Optimizer } from '@seqgen/core';
+import { LOG_STD_SUFFIX } from '@seqgen/core/train';
 import { HandwritingModel, resolveModelConfig, type HandwritingModelConfig } from '@seqgen/handwriting';
 import { readCheckpointDir, writeCheckpointDir } from '../io/checkpoint-files.js';
 
@@ -40,17 +41,20 @@ export interface LoadedHandModel {
   training: HandTrainingState | null;
   /** Optimiser slots (`optimizer/…`), owned by the caller, empty when the checkpoint has none. */
   optimizerState: Record<string, tf.Tensor>;
+  /** Adaptive weight noise's log-stds (`<param>/logStd`), owned by the caller, empty when trained without. */
+  noiseState: Record<string, tf.Tensor>;
 }
 
-/** Saves model (+ optimiser state when given) to `dir` atomically. */
+/** Saves model (+ optimiser state and adaptive-noise log-stds when given) to `dir` atomically. */
 export async function saveHandModel(
   dir: string,
   model: HandwritingModel,
   data: HandModelData,
   training: HandTrainingState | null,
   optimizer: Optimizer | null,
+  noiseState: Record<string, tf.Tensor> = {},
 ): Promise<void> {
-  const tensors: Record<string, tf.Tensor> = { ...model.params };
+  const tensors: Record<string, tf.Tensor> = { ...model.params, ...noiseState };
   const slots = optimizer ? optimizer.getState() : {};
   try {
     await writeCheckpointDir(dir, {
@@ -77,6 +81,7 @@ export async function loadHandModel(dir: string): Promise<LoadedHandModel> {
   }
   const model = new HandwritingModel(config, createRng(0));
   const optimizerState: Record<string, tf.Tensor> = {};
+  const noiseState: Record<string, tf.Tensor> = {};
   try {
     model.setWeights(decoded.tensors);
   } catch (error) {
@@ -86,7 +91,8 @@ export async function loadHandModel(dir: string): Promise<LoadedHandModel> {
   }
   for (const [name, t] of Object.entries(decoded.tensors)) {
     if (name.startsWith('optimizer/')) optimizerState[name] = t;
+    else if (name.endsWith(LOG_STD_SUFFIX)) noiseState[name] = t;
     else t.dispose();
   }
-  return { model, data, training: (decoded.training as HandTrainingState | undefined) ?? null, optimizerState };
+  return { model, data, training: (decoded.training as HandTrainingState | undefined) ?? null, optimizerState, noiseState };
 }

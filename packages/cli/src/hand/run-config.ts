@@ -24,6 +24,11 @@ export interface HandRunConfig {
     /** Lines longer than this many points are cut. */
     maxPoints: number;
     seed: number;
+    /**
+     * Adaptive weight noise (Graves 2011; paper §2.6): the initial standard deviation of every weight's
+     * learned noise (paper: 0.075), or null for none.
+     */
+    adaptiveWeightNoise: number | null;
   };
 }
 
@@ -49,6 +54,7 @@ export function defaultRunConfig(task: HandwritingTask): HandRunConfig {
       validationLines: 128,
       maxPoints: 400,
       seed: 1,
+      adaptiveWeightNoise: null,
     },
   };
 }

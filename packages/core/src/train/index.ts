@@ -6,6 +6,7 @@ import './register-gradients.js';
 
 export * from './optimizers.js';
 export * from './weight-noise.js';
+export * from './adaptive-weight-noise.js';
 export * from './checkpoint.js';
 export * from './crc32.js';
 export * from './clip.js';

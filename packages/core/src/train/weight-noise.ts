@@ -1,7 +1,6 @@
 /**
  * Fixed-variance weight noise (Graves 2013 §3.2 / paper.md §2.6; Jim, Giles & Horne 1996).
- * TODO(adaptive weight noise, Graves 2011): learned per-weight variances under an MDL loss are
- * not implemented; see docs/optimisers.md.
+ * Learned per-weight variances (Graves 2011) are {@link AdaptiveWeightNoise} in adaptive-weight-noise.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../errors.js';
