@@ -12,6 +12,7 @@ export * from './lstm/lstm-cell.js';
 export * from './lstm/gather-rows.js';
 export * from './lstm/linear.js';
 export * from './lstm/block-kernels.js';
+export * from './lstm/fast-stack.js';
 // Softmax head (§3.1) and derivative clipping (§2.1).
 export * from './heads/softmax.js';
 export * from './train/clip.js';

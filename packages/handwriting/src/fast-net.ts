@@ -1,21 +1,13 @@
 /**
  * Batch-1 step loop of the handwriting networks in plain typed arrays, for sampling: the same maths as
  * {@link HandwritingModel} (Eqs. 7–11 with peepholes, 46–54, 17) without tfjs's per-op cost, so a 60-character
- * line takes well under a second. Tested against the tfjs forward pass (fast-net.test.ts).
+ * line takes well under a second. The LSTM layers and the output layer are core's {@link FastLstmStack}
+ * (WebAssembly SIMD matrix–vector products), run layer by layer so the window sits between layers 1 and 2;
+ * the window is computed here. Tested against the tfjs forward pass (fast-net.test.ts).
  */
-import { ShapeError } from '@seqgen/core';
+import { FastLstmStack, mdnOutputSize, ShapeError } from '@seqgen/core';
 import { STACK_PREFIX, WINDOW_BIAS, WINDOW_WEIGHT } from './handwriting-model.js';
 import { resolveModelConfig, type HandwritingModelConfig } from './model-config.js';
-
-interface LayerWeights {
-  H: number;
-  wx: Float32Array | null;
-  wbelow: Float32Array | null;
-  wextra: Float32Array | null;
-  wh: Float32Array;
-  b: Float32Array;
-  peep: Float32Array | null;
-}
 
 /** Recurrent state of a {@link FastNet} (owned by the net's caller; copy with {@link FastNet.cloneState}). */
 export interface FastState {
@@ -57,24 +49,18 @@ function addVecMat(z: Float32Array, v: ArrayLike<number>, W: Float32Array, rows:
   }
 }
 
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
 /**
  * The network as typed arrays. Construct from {@link HandwritingModel.weights} (or checkpoint tensors' data).
  * Step with {@link FastNet.step}; for synthesis set the text first with {@link FastNet.setText}.
  */
 export class FastNet {
   readonly config: HandwritingModelConfig;
-  private readonly layers: LayerWeights[];
-  private readonly outW: Float32Array;
-  private readonly outB: Float32Array;
+  /** The LSTM layers and the output layer (Eqs. 52–54 with the window as each layer's extra input). */
+  readonly stack: FastLstmStack;
   private readonly winW: Float32Array | null;
   private readonly winB: Float32Array | null;
   private readonly S: number;
   private readonly K: number;
-  private readonly outputs: number;
-  private readonly z: Float32Array[];
-  private readonly y: Float32Array;
   private readonly p: Float32Array;
   private text: Int32Array = new Int32Array(0);
   private phiBuf: Float64Array = new Float64Array(0);
@@ -87,22 +73,12 @@ export class FastNet {
     const { hiddenSizes, mixtures, task, alphabet, windowMixtures } = this.config;
     this.S = task === 'synthesis' ? alphabet.length : 0;
     this.K = windowMixtures;
-    this.outputs = 1 + 6 * mixtures;
-    this.layers = hiddenSizes.map((H, n) => {
-      const p = `${STACK_PREFIX}/${n}`;
-      return {
-        H,
-        wx: need(weights, `${p}/wx`, 3 * 4 * H),
-        wbelow: n > 0 ? need(weights, `${p}/wbelow`, (hiddenSizes[n - 1] as number) * 4 * H) : null,
-        wextra: this.S > 0 ? need(weights, `${p}/wextra`, this.S * 4 * H) : null,
-        wh: need(weights, `${p}/wh`, H * 4 * H),
-        b: need(weights, `${p}/b`, 4 * H),
-        peep: need(weights, `${p}/peep`, 3 * H),
-      };
-    });
-    const total = hiddenSizes.reduce((a, b) => a + b, 0);
-    this.outW = need(weights, `${STACK_PREFIX}/out/w`, total * this.outputs);
-    this.outB = need(weights, `${STACK_PREFIX}/out/b`, this.outputs);
+    // The configuration HandwritingModel gives its LstmStack (peepholes, input and output skips by default).
+    this.stack = new FastLstmStack(
+      { inputSize: 3, hiddenSizes, outputSize: mdnOutputSize(mixtures), extraInputSizes: hiddenSizes.map(() => this.S) },
+      weights,
+      { prefix: STACK_PREFIX },
+    );
     if (task === 'synthesis') {
       this.winW = need(weights, WINDOW_WEIGHT, (hiddenSizes[0] as number) * 3 * this.K);
       this.winB = need(weights, WINDOW_BIAS, 3 * this.K);
@@ -110,8 +86,6 @@ export class FastNet {
       this.winW = null;
       this.winB = null;
     }
-    this.z = hiddenSizes.map((H) => new Float32Array(4 * H));
-    this.y = new Float32Array(this.outputs);
     this.p = new Float32Array(3 * this.K);
     this.alpha = new Float64Array(this.K);
     this.beta = new Float64Array(this.K);
@@ -130,8 +104,8 @@ export class FastNet {
   /** h = c = 0, κ = 0, w = 0. */
   zeroState(): FastState {
     return {
-      h: this.layers.map((l) => new Float32Array(l.H)),
-      c: this.layers.map((l) => new Float32Array(l.H)),
+      h: this.config.hiddenSizes.map((H) => new Float32Array(H)),
+      c: this.config.hiddenSizes.map((H) => new Float32Array(H)),
       kappa: new Float64Array(this.K),
       w: new Float32Array(this.S),
     };
@@ -142,56 +116,19 @@ export class FastNet {
     return { h: s.h.map((a) => a.slice()), c: s.c.map((a) => a.slice()), kappa: s.kappa.slice(), w: s.w.slice() };
   }
 
-  private cell(n: number, state: FastState): void {
-    const L = this.layers[n] as LayerWeights;
-    const H = L.H;
-    const z = this.z[n] as Float32Array;
-    const h = state.h[n] as Float32Array;
-    const c = state.c[n] as Float32Array;
-    addVecMat(z, h, L.wh, H, 4 * H);
-    const peep = L.peep;
-    for (let j = 0; j < H; j++) {
-      const cPrev = c[j] as number;
-      let ai = z[j] as number;
-      let af = z[H + j] as number;
-      const ag = z[2 * H + j] as number;
-      let ao = z[3 * H + j] as number;
-      if (peep) {
-        ai += cPrev * (peep[j] as number);
-        af += cPrev * (peep[H + j] as number);
-      }
-      const cn = sigmoid(af) * cPrev + sigmoid(ai) * Math.tanh(ag);
-      if (peep) ao += cn * (peep[2 * H + j] as number);
-      c[j] = cn;
-      h[j] = sigmoid(ao) * Math.tanh(cn);
-    }
-  }
-
   /**
    * One step: feeds x_t = (dx, dy, eos) and updates `state` in place (Eqs. 52–54 for synthesis).
    * @returns ŷ_t and (synthesis) the window at t; buffers are reused by the next call.
    */
   step(x: readonly [number, number, number] | Float32Array, state: FastState): FastStepOutput {
-    const N = this.layers.length;
+    const N = this.config.hiddenSizes.length;
+    const extra = this.S > 0 ? state.w : null;
     for (let n = 0; n < N; n++) {
-      const L = this.layers[n] as LayerWeights;
-      const z = this.z[n] as Float32Array;
-      z.set(L.b);
-      if (L.wx) addVecMat(z, x, L.wx, 3, 4 * L.H);
-      if (n > 0 && L.wbelow) addVecMat(z, state.h[n - 1] as Float32Array, L.wbelow, (this.layers[n - 1] as LayerWeights).H, 4 * L.H);
       // Layer 1 reads w_{t−1} (state.w before the window update); layers ≥ 2 read w_t (after it).
-      if (L.wextra) addVecMat(z, state.w, L.wextra, this.S, 4 * L.H);
-      this.cell(n, state);
+      this.stack.layerStep(n, x, state, extra);
       if (n === 0 && this.winW && this.winB) this.window(state);
     }
-    const y = this.y;
-    y.set(this.outB);
-    let offset = 0;
-    for (let n = 0; n < N; n++) {
-      const H = (this.layers[n] as LayerWeights).H;
-      addVecMat(y, state.h[n] as Float32Array, this.outW.subarray(offset * this.outputs, (offset + H) * this.outputs), H, this.outputs);
-      offset += H;
-    }
+    const y = this.stack.output(state);
     let phiNext = 0;
     if (this.S > 0) {
       const U = this.text.length;
@@ -208,7 +145,7 @@ export class FastNet {
     const K = this.K;
     const p = this.p;
     p.set(this.winB as Float32Array);
-    addVecMat(p, state.h[0] as Float32Array, this.winW as Float32Array, (this.layers[0] as LayerWeights).H, 3 * K);
+    addVecMat(p, state.h[0] as Float32Array, this.winW as Float32Array, this.config.hiddenSizes[0] as number, 3 * K);
     for (let k = 0; k < K; k++) {
       this.alpha[k] = Math.exp(p[k] as number);
       this.beta[k] = Math.exp(p[K + k] as number);

@@ -9,6 +9,7 @@ import {
   mdnLogLikelihood,
   mdnOutputSize,
   oneHotCharBatch,
+  windowLstmSequence,
   windowStep,
   type Rng,
 } from '@seqgen/core';
@@ -31,6 +32,17 @@ export interface HandwritingForward {
   kappa: tf.Tensor3D | null;
 }
 
+/** Options of {@link HandwritingModel.forward} and {@link HandwritingModel.loss}. */
+export interface ForwardOptions {
+  /**
+   * Synthesis only. `'fused'` (default): layer 1 and the window run as one custom-gradient op with a
+   * hand-written BPTT ({@link windowLstmSequence}). `'stepwise'`: the same network step by step on the
+   * gradient tape (LstmStack.layerStep + windowStep), the reference the fused path is tested against
+   * (same values and gradients to float32 precision, ≈10× slower).
+   */
+  synthesisPath?: 'fused' | 'stepwise';
+}
+
 /** Loss parts of a batch, in nats. */
 export interface BatchLoss {
   /** Σ over real points of −log Pr(x_{t+1} | y_t) (Eq. 26 summed over the batch's lines). */
@@ -46,9 +58,9 @@ export interface BatchLoss {
  *   layers n ≥ 2 get x_t, h^{n−1}_t and the CURRENT window w_t (Eq. 53); the output reads every layer (Eq. 54).
  * The first input x_0 is the null vector (see {@link makeBatch}); w_0 = 0, κ_0 = 0.
  *
- * Layer 1 of the synthesis net runs step by step (the window feeds back); the layers above run over the whole
- * sequence with the fused BPTT op. Gradients: ∂L/∂ŷ clipped to ±`outputClip`, LSTM pre-activation derivatives
- * to ±`lstmClip` (§2.2).
+ * Layer 1 of the synthesis net and its window run step-major as one fused BPTT op ({@link windowLstmSequence};
+ * the window feeds back); the layers above run layer-major with the fused LSTM op. Gradients: ∂L/∂ŷ clipped
+ * to ±`outputClip`, LSTM pre-activation derivatives to ±`lstmClip` (§2.2).
  */
 export class HandwritingModel {
   readonly config: HandwritingModelConfig;
@@ -102,9 +114,10 @@ export class HandwritingModel {
 
   /**
    * Runs the network over a padded batch. Differentiable w.r.t. {@link params} (use inside `tf.variableGrads`).
+   * @param options - `synthesisPath: 'stepwise'` selects the step-by-step reference path (tests, benchmarks).
    * @throws {@link ShapeError} when a synthesis batch has no texts.
    */
-  forward(batch: HandwritingBatch): HandwritingForward {
+  forward(batch: HandwritingBatch, options: ForwardOptions = {}): HandwritingForward {
     const { steps: T, batch: B } = batch;
     const run = (): HandwritingForward => {
       const x = tf.tensor3d(batch.inputs, [T, B, 3]);
@@ -120,6 +133,21 @@ export class HandwritingModel {
       const K = this.config.windowMixtures;
       const { chars, charMask } = oneHotCharBatch(batch.texts, S);
       const H1 = this.config.hiddenSizes[0] as number;
+      if (options.synthesisPath !== 'stepwise') {
+        const layer = (name: string): tf.Variable | null => this.stack.params[`${STACK_PREFIX}/0/${name}`] ?? null;
+        const r = windowLstmSequence(
+          this.stack.projectInput(0, { input: { dense: x } }),
+          layer('wextra') as tf.Tensor2D,
+          layer('wh') as tf.Tensor2D,
+          layer('peep') as tf.Tensor1D | null,
+          this.windowW as tf.Tensor2D,
+          this.windowB as tf.Tensor1D,
+          chars,
+          charMask,
+          this.stack.config.lstmClip,
+        );
+        return { yHat: this.upperLayers(x, r.hidden, r.windows), phi: r.phi, kappa: r.kappa };
+      }
       const zx = tf.unstack(this.stack.projectInput(0, { input: { dense: x } })) as tf.Tensor2D[];
       let h: tf.Tensor2D = tf.zeros([B, H1]);
       let c: tf.Tensor2D = tf.zeros([B, H1]);
@@ -143,27 +171,36 @@ export class HandwritingModel {
         phis.push(win.phi);
         kappas.push(kappa);
       }
-      const hidden: tf.Tensor3D[] = [tf.stack(hs) as tf.Tensor3D];
-      const windows = tf.stack(wsAll) as tf.Tensor3D;
-      for (let n = 1; n < this.stack.numLayers; n++) {
-        const zn = this.stack.projectInput(n, { input: { dense: x }, below: hidden[n - 1] as tf.Tensor3D, extra: windows });
-        const Hn = this.config.hiddenSizes[n] as number;
-        const r = this.stack.runLayer(n, zn, { h: tf.zeros([B, Hn]), c: tf.zeros([B, Hn]) });
-        hidden.push(r.hidden);
-      }
-      return { yHat: this.stack.output(hidden), phi: tf.stack(phis) as tf.Tensor3D, kappa: tf.stack(kappas) as tf.Tensor3D };
+      const yHat = this.upperLayers(x, tf.stack(hs) as tf.Tensor3D, tf.stack(wsAll) as tf.Tensor3D);
+      return { yHat, phi: tf.stack(phis) as tf.Tensor3D, kappa: tf.stack(kappas) as tf.Tensor3D };
     };
     // tf.tidy keeps the tensors of the returned object; its type does not admit the null fields.
     return tf.tidy(run as unknown as () => tf.TensorContainer) as unknown as HandwritingForward;
   }
 
   /**
-   * The batch's summed negative log-likelihood over real (unpadded) points, Eq. (26), in nats.
-   * Differentiable; divide by the line count for the paper's per-sequence loss.
+   * Synthesis layers n ≥ 2 over the whole sequence (x_t, h^{n−1}_t and the CURRENT window w_t, Eq. 53; fused
+   * LSTM op each) and the output from every layer (Eq. 54). `hidden1` `[T, B, H_1]`, `windows` `[T, B, S]`.
    */
-  loss(batch: HandwritingBatch): BatchLoss {
+  private upperLayers(x: tf.Tensor3D, hidden1: tf.Tensor3D, windows: tf.Tensor3D): tf.Tensor3D {
+    const B = x.shape[1];
+    const hidden: tf.Tensor3D[] = [hidden1];
+    for (let n = 1; n < this.stack.numLayers; n++) {
+      const zn = this.stack.projectInput(n, { input: { dense: x }, below: hidden[n - 1] as tf.Tensor3D, extra: windows });
+      const Hn = this.config.hiddenSizes[n] as number;
+      const r = this.stack.runLayer(n, zn, { h: tf.zeros([B, Hn]), c: tf.zeros([B, Hn]) });
+      hidden.push(r.hidden);
+    }
+    return this.stack.output(hidden);
+  }
+
+  /**
+   * The batch's summed negative log-likelihood over real (unpadded) points, Eq. (26), in nats.
+   * Differentiable; divide by the line count for the paper's per-sequence loss. `options` as {@link forward}.
+   */
+  loss(batch: HandwritingBatch, options: ForwardOptions = {}): BatchLoss {
     const total = tf.tidy(() => {
-      const { yHat } = this.forward(batch);
+      const { yHat } = this.forward(batch, options);
       const targets = tf.tensor3d(batch.targets, [batch.steps, batch.batch, 3]);
       const mask = tf.tensor2d(batch.mask, [batch.steps, batch.batch]);
       return tf.neg(tf.sum(tf.mul(mdnLogLikelihood(yHat, targets), mask))) as tf.Scalar;

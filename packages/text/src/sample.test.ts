@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng } from '@seqgen/core';
+import { createRng, FastLstmStack } from '@seqgen/core';
 import { describeBackends, expectNoLeaks } from '@seqgen/test-utils';
 import { describe, expect, it } from 'vitest';
 import { charVocabulary } from '../test/helpers.js';
 import { parseModelConfig } from './config.js';
-import { defaultPrimeId, sampleLogits, sampleText } from './sample.js';
+import { defaultPrimeId, resolveSamplePath, sampleLogits, sampleText } from './sample.js';
 import { TextModel } from './text-model.js';
 
 const vocab = charVocabulary('abc \n');
@@ -63,6 +63,65 @@ describe('priming', () => {
     }
     const expected = tf.argMax(logits as tf.Tensor2D, 1).dataSync()[0];
     expect(out.ids[0]).toBe(expected);
+    model.dispose();
+  });
+});
+
+describeBackends(['cpu', 'wasm'], 'sampleText: fast path (core FastLstmStack) against the tfjs path', () => {
+  const wide = charVocabulary('abcdefghij .,\n');
+  /** A 2-layer model with skips and weights ×6 the init, so the softmax is far from uniform. */
+  function makeModel(): TextModel {
+    const model = TextModel.create(parseModelConfig({ hiddenSizes: [16, 12] }), wide, createRng(4));
+    for (const v of Object.values(model.params)) tf.tidy(() => v.assign(tf.add(tf.mul(v, 6), tf.randomUniform(v.shape, -0.2, 0.2, 'float32', 7))));
+    return model;
+  }
+
+  it('samples the same text for the same seed and reports the path', async () => {
+    const model = makeModel();
+    for (const temperature of [1, 0.6]) {
+      const tfjs = await sampleText(model, { length: 300, rng: createRng(9), prime: 'ab c', path: 'tfjs', temperature });
+      const fast = await sampleText(model, { length: 300, rng: createRng(9), prime: 'ab c', path: 'fast', temperature });
+      expect(tfjs.path).toBe('tfjs');
+      expect(tfjs.kernel).toBeNull();
+      expect(fast.path).toBe('fast');
+      expect(fast.kernel).toBe('wasm-simd');
+      expect(Array.from(fast.ids)).toEqual(Array.from(tfjs.ids));
+      expect(fast.text).toBe(tfjs.text);
+      // Not a constant stream: the model's choices vary.
+      expect(new Set(fast.ids).size).toBeGreaterThan(5);
+    }
+    const byDefault = await sampleText(model, { length: 20, rng: createRng(9), prime: 'ab c' });
+    expect(byDefault.path).toBe('fast');
+    expect(resolveSamplePath('auto')).toBe('fast');
+    await expect(sampleText(model, { length: 3, rng: createRng(1), path: 'gpu' as never })).rejects.toThrow(/sample path must be 'auto', 'fast' or 'tfjs', got "gpu"/);
+    await expectNoLeaks(() => sampleText(model, { length: 20, rng: createRng(1), prime: 'abc', path: 'fast' }));
+    await expectNoLeaks(() => sampleText(model, { length: 5, rng: createRng(1), prime: 'abc', path: 'tfjs' }));
+    model.dispose();
+  });
+
+  it('gives the logits of TextModel.step within 1e-4 along a sampled text', async () => {
+    const model = makeModel();
+    const { ids } = await sampleText(model, { length: 60, rng: createRng(3), prime: '\n', path: 'tfjs' });
+    const net = FastLstmStack.fromStack(model.stack);
+    const fastState = net.zeroState();
+    let state = model.zeroState(1);
+    let worst = 0;
+    let scale = 0;
+    for (const id of [wide.symbols.indexOf('\n'), ...ids]) {
+      const x = tf.tensor1d([id], 'int32');
+      const out = model.step(x, state);
+      const expected = await out.logits.data();
+      const actual = net.step(id, fastState);
+      for (let k = 0; k < expected.length; k++) {
+        scale = Math.max(scale, Math.abs(expected[k] as number));
+        worst = Math.max(worst, Math.abs((actual[k] as number) - (expected[k] as number)));
+      }
+      tf.dispose([x, out.logits, ...state.h, ...state.c]);
+      state = out.state;
+    }
+    tf.dispose([...state.h, ...state.c]);
+    expect(scale).toBeGreaterThan(1);
+    expect(worst).toBeLessThan(1e-4);
     model.dispose();
   });
 });

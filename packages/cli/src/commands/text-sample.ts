@@ -24,6 +24,7 @@ export const textSampleCommand: Command = {
     prime: { type: 'string' },
     seed: { type: 'string' },
     'show-prime': { type: 'boolean' },
+    path: { type: 'string' },
   },
   optionHelp: {
     checkpoint: 'a checkpoint directory or a run folder (uses best/, else latest/); required',
@@ -32,6 +33,7 @@ export const textSampleCommand: Command = {
     prime: 'text the model reads first (default: a newline)',
     seed: 'random seed (default 1); same seed + backend = same text',
     'show-prime': 'print the priming text before the sample',
+    path: 'auto (default) = fast: typed-array LSTM steps (WebAssembly SIMD); tfjs: one tfjs step per symbol on the backend',
   },
   async run(args, io) {
     const v = args.values as never;
@@ -43,14 +45,18 @@ export const textSampleCommand: Command = {
     if (!(temperature >= 0)) throw new UsageError(`--temperature expects a number >= 0, got '${String(args.values.temperature)}'`);
     const seed = numberOption(v, 'seed', 1);
     const prime = stringOption(v, 'prime');
+    const path = stringOption(v, 'path') ?? 'auto';
+    if (path !== 'auto' && path !== 'fast' && path !== 'tfjs') throw new UsageError(`--path expects auto, fast or tfjs, got '${path}'`);
     const json = args.values.json === true;
     await initBackend({ requested: stringOption(v, 'backend') });
     const loaded = await loadTextCheckpoint(checkpoint);
     disposeLoaded(loaded);
     try {
       if (!json && args.values['show-prime'] === true && prime !== undefined) io.out.write(prime);
+      const start = performance.now();
       const result = await sampleText(loaded.model, {
         length,
+        path,
         temperature,
         rng: createRng(seed),
         ...(prime !== undefined && { prime }),
@@ -58,10 +64,21 @@ export const textSampleCommand: Command = {
           if (!json) io.out.write(text);
         },
       });
+      const seconds = (performance.now() - start) / 1000;
+      const speed = {
+        path: result.path,
+        kernel: result.kernel,
+        seconds: Number(seconds.toFixed(4)),
+        symbolsPerSecond: seconds > 0 ? Math.round(result.ids.length / seconds) : null,
+      };
       if (json) {
-        io.out.write(`${JSON.stringify({ event: 'sample', checkpoint: loaded.dir, seed, temperature, prime: prime ?? null, length, text: result.text })}\n`);
+        io.out.write(`${JSON.stringify({ event: 'sample', checkpoint: loaded.dir, seed, temperature, prime: prime ?? null, length, text: result.text, ...speed })}\n`);
       } else {
         io.out.write('\n');
+      }
+      if (args.values.verbose === true) {
+        const how = result.path === 'fast' ? `fast path (typed-array LSTM, ${result.kernel} kernel)` : 'tfjs path';
+        io.err.write(`sampled ${result.ids.length} symbols in ${seconds.toFixed(3)} s (${speed.symbolsPerSecond ?? '-'} symbols/s, batch 1, ${how})\n`);
       }
     } finally {
       loaded.model.dispose();

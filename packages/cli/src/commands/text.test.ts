@@ -61,6 +61,18 @@ describe('seqgen text train | eval | sample', () => {
     expect(s1.code).toBe(0);
     expect(s1.out).toBe(s2.out);
     expect(s1.out.length).toBeGreaterThan(10);
+    // The fast path (default) and the tfjs path give the same text for the same seed; --json/--verbose say which ran.
+    const sampleArgs = ['text', 'sample', '--checkpoint', runDir, '--backend', 'cpu', '--length', '30', '--prime', 'the ', '--seed', '3'];
+    type SampleJson = { text: string; path: string; kernel: string | null; symbolsPerSecond: number };
+    const fastJson = JSON.parse((await run([...sampleArgs, '--json'])).out) as SampleJson;
+    const tfjsJson = JSON.parse((await run([...sampleArgs, '--json', '--path', 'tfjs'])).out) as SampleJson;
+    expect([fastJson.path, fastJson.kernel, tfjsJson.path, tfjsJson.kernel]).toEqual(['fast', 'wasm-simd', 'tfjs', null]);
+    expect(fastJson.text).toBe(tfjsJson.text);
+    expect(`${fastJson.text}\n`).toBe(s1.out);
+    expect(fastJson.symbolsPerSecond).toBeGreaterThan(0);
+    const verbose = await run([...sampleArgs, '--verbose']);
+    expect(verbose.err).toMatch(/^sampled 30 symbols in [\d.]+ s \(\d+ symbols\/s, batch 1, fast path \(typed-array LSTM, wasm-simd kernel\)\)\n$/);
+    expect((await run([...sampleArgs, '--path', 'gpu'])).err).toMatch(/--path expects auto, fast or tfjs, got 'gpu'/);
   });
 
   it('ends bad input with a clear message and exit 1, no stack trace, and never damages a checkpoint', async () => {

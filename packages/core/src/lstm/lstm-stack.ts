@@ -138,6 +138,15 @@ function resolveConfig(config: LstmStackConfig): ResolvedLstmStackConfig {
 }
 
 /**
+ * Validates an {@link LstmStackConfig} and fills in its defaults (what {@link LstmStack} stores as `config`);
+ * for code that runs a stack's weights outside tfjs, e.g. {@link FastLstmStack}.
+ * @throws {@link ConfigError} on an invalid configuration.
+ */
+export function resolveLstmStackConfig(config: LstmStackConfig): ResolvedLstmStackConfig {
+  return resolveConfig(config);
+}
+
+/**
  * Deep LSTM with skip connections, Graves (2013) Eqs. (1)–(3) and (7)–(11).
  *
  * Layer n's pre-activations are z^n_t = x_t W^n_x + h^{n−1}_t W^n_below + e^n_t W^n_extra + h^n_{t−1} W^n_h + b^n
