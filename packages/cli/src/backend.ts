@@ -4,12 +4,14 @@
  * `SEQGEN_BACKEND` forces one; a forced backend that cannot load is a {@link BackendError} with the
  * reason, never a silent fallback.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, patchWasmKernels } from '@seqgen/core';
+import { activateWasm, resolveWasmThreads, type WasmThreadsInfo, type WasmThreadsRequest } from './wasm-threads.js';
 
 /** The backends seqgen knows, in the default order of preference. */
 export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -39,8 +41,31 @@ export interface InitBackendOptions {
   onSkip?: ((name: BackendName, reason: unknown) => void) | undefined;
   /** Replace slow wasm kernels with core's equivalents (`patchWasmKernels`). Default true; false = tfjs as shipped. */
   patchKernels?: boolean | undefined;
-  /** Environment to read `SEQGEN_BACKEND` from; default `process.env`. */
+  /**
+   * The `--threads` flag: threads for the wasm backend (1 = its single-threaded build); wins over env
+   * `SEQGEN_THREADS`. Unset: the value of {@link withGlobalBackendOptions}, else the env, else half the
+   * cores, from 1 to 4 (`defaultWasmThreads` in wasm-threads.ts, which says why).
+   */
+  threads?: string | number | undefined;
+  /**
+   * Called with one line when more than 1 wasm thread was asked for but the threaded build did not load (the
+   * single-threaded build runs instead). Unset: the value of {@link withGlobalBackendOptions}, else ignored.
+   */
+  onThreadsFallback?: ((message: string) => void) | undefined;
+  /** Environment to read `SEQGEN_BACKEND` and `SEQGEN_THREADS` from; default `process.env`. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+}
+
+type GlobalBackendOptions = Pick<InitBackendOptions, 'threads' | 'onThreadsFallback'>;
+const globalBackendOptions = new AsyncLocalStorage<GlobalBackendOptions>();
+
+/**
+ * Runs `run` with defaults for every {@link initBackend} call inside it: main.ts passes the global `--threads`
+ * and a stderr writer for the fallback line this way, so no command has to forward them. Options given to
+ * `initBackend` itself still win.
+ */
+export function withGlobalBackendOptions<T>(options: GlobalBackendOptions, run: () => T): T {
+  return globalBackendOptions.run(options, run);
 }
 
 export interface BackendInfo {
@@ -48,11 +73,12 @@ export interface BackendInfo {
   /** Where the choice came from. */
   source: 'flag' | 'env' | 'auto';
   /**
-   * Threads the backend computes with. `wasm` in Node is single-threaded as shipped (see
-   * {@link BackendInfo.threadsNote}); `cpu` runs on the JS thread; `tensorflow` uses
-   * libtensorflow's own pool (reported as the number of cores, its default).
+   * Threads the backend computes with. `wasm`: its XNNPACK pool as the module reports it (the threaded
+   * build is loaded when more than 1 is asked for and it loads; see wasm-threads.ts); `cpu` runs on the JS
+   * thread; `tensorflow` uses libtensorflow's own pool (reported as the number of cores, its default).
    */
   threads: number;
+  /** One line: which build or pool, and why that many threads. */
   threadsNote: string;
   /** `wasm` only: whether the SIMD build was loaded. */
   simd?: boolean;
@@ -76,13 +102,15 @@ function describe(reason: unknown): string {
   return String(reason);
 }
 
-async function tryBackend(name: BackendName): Promise<void> {
+async function tryBackend(name: BackendName, threads: WasmThreadsRequest): Promise<WasmThreadsInfo | undefined> {
+  if (name === 'wasm') return activateWasm(threads);
   await loaders[name]();
   if (!(await tf.setBackend(name))) {
     throw new Error(`tf.setBackend('${name}') returned false: the backend registered but failed to initialise`);
   }
   await tf.ready();
   if (name === 'cpu') silenceCpuBanner();
+  return undefined;
 }
 
 /**
@@ -105,6 +133,9 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const env = options.env ?? process.env;
   const flag = options.requested?.trim() ? options.requested : undefined;
   const fromEnv = env.SEQGEN_BACKEND?.trim() ? env.SEQGEN_BACKEND : undefined;
+  const defaults = globalBackendOptions.getStore();
+  const threads = resolveWasmThreads(options.threads ?? defaults?.threads, env);
+  let wasmThreads: WasmThreadsInfo | undefined;
   let name: BackendName;
   let source: BackendInfo['source'];
   if (flag !== undefined || fromEnv !== undefined) {
@@ -112,7 +143,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const where = flag !== undefined ? '--backend' : 'SEQGEN_BACKEND';
     name = parseBackendName((flag ?? fromEnv) as string, where);
     try {
-      await tryBackend(name);
+      wasmThreads = await tryBackend(name, threads);
     } catch (error) {
       const install =
         name === 'tensorflow'
@@ -129,7 +160,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     let chosen: BackendName | undefined;
     for (const candidate of backendNames) {
       try {
-        await tryBackend(candidate);
+        wasmThreads = await tryBackend(candidate, threads);
         chosen = candidate;
         break;
       } catch (error) {
@@ -144,22 +175,18 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   // tfjs-backend-wasm 4.22's Slice/Unpack/SplitV copy whole inputs and its transposed BatchMatMul runs a scalar
   // loop; core's replacements are value-identical (tested against the cpu backend) and apply to every model.
+  if (wasmThreads?.fallback !== undefined) (options.onThreadsFallback ?? defaults?.onThreadsFallback)?.(wasmThreads.fallback);
   const patchedKernels = name === 'wasm' && options.patchKernels !== false && patchWasmKernels() ? ['Slice', 'Unpack', 'SplitV', 'BatchMatMul'] : [];
-  return { name, source, ...(await threadInfo(name)), patchedKernels, versions: backendVersions(name) };
+  return { name, source, ...(await threadInfo(name, wasmThreads)), patchedKernels, versions: backendVersions(name) };
 }
 
-async function threadInfo(name: BackendName): Promise<Pick<BackendInfo, 'threads' | 'threadsNote' | 'simd'>> {
-  if (name === 'wasm') {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+async function threadInfo(
+  name: BackendName,
+  wasmThreads: WasmThreadsInfo | undefined,
+): Promise<Pick<BackendInfo, 'threads' | 'threadsNote' | 'simd'>> {
+  if (name === 'wasm' && wasmThreads) {
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-    const multithread = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
-    const threads = wasm.getThreadsCount();
-    const threadsNote = multithread
-      ? `threaded wasm build, ${threads} thread(s)`
-      : `tfjs-backend-wasm loads its single-threaded build (WASM_HAS_MULTITHREAD_SUPPORT=false${
-          tf.env().getBool('IS_NODE') ? ', hard-wired under Node: tensorflow/tfjs#3830' : ''
-        }); getThreadsCount() = ${threads}`;
-    return { threads, threadsNote, simd };
+    return { threads: wasmThreads.threads, threadsNote: wasmThreads.note, simd };
   }
   if (name === 'cpu') return { threads: 1, threadsNote: 'pure JavaScript on the main thread' };
   const cores = availableParallelism();

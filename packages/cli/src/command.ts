@@ -37,6 +37,7 @@ export const globalOptions: OptionSpec = {
   verbose: { type: 'boolean' },
   json: { type: 'boolean' },
   backend: { type: 'string' },
+  threads: { type: 'string' },
 };
 
 export const globalOptionHelp: Record<string, string> = {
@@ -44,6 +45,7 @@ export const globalOptionHelp: Record<string, string> = {
   verbose: 'print stack traces and extra diagnostics',
   json: 'machine-readable output (JSON lines on stdout)',
   backend: 'compute backend: tensorflow | wasm | cpu (env SEQGEN_BACKEND); default: the first that loads',
+  threads: 'wasm threads, 1-8; 1 = its single-threaded build (env SEQGEN_THREADS); default: half the cores, 1-4',
 };
 
 /** Reads a string option as a number, with a clear error. */

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { SeqgenError } from '@seqgen/core';
 import { globalOptionHelp, globalOptions, UsageError, type Command, type CommandIO } from './command.js';
 import { commands } from './commands/index.js';
+import { withGlobalBackendOptions } from './backend.js';
 
 const hints: Record<string, string> = {
   shape: 'the data or checkpoint does not fit the model; check sizes and vocabularies',
@@ -86,7 +87,11 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       return 0;
     }
     verbose = parsed.values.verbose === true;
-    const code = await command.run(parsed as { values: Record<string, never>; positionals: string[] }, io);
+    const threads = typeof parsed.values.threads === 'string' ? parsed.values.threads : undefined;
+    const onThreadsFallback = (message: string): void => void io.err.write(`seqgen: ${message}\n`);
+    const code = await withGlobalBackendOptions({ threads, onThreadsFallback }, () =>
+      command.run(parsed as { values: Record<string, never>; positionals: string[] }, io),
+    );
     return code ?? 0;
   } catch (error) {
     return reportError(error, command, io, verbose);
