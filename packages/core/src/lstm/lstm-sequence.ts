@@ -2,13 +2,18 @@
  * A whole peephole-LSTM layer over a sequence as ONE `tf.customGrad` op with a hand-written BPTT
  * backward, Graves (2013) Eqs. (7)–(11), with derivative clipping at the pre-activations (§2.1).
  * Inside a custom op the forward kernels are not recorded on the gradient tape, so the tape holds one
- * node per layer instead of ~20 per time step, and the backward pass runs ~17 small kernels per step
- * plus a handful of whole-sequence ones (the W_h and peephole gradients are single reductions).
+ * node per layer instead of ~20 per time step.
+ *
+ * Two implementations with the same values and gradients: {@link lstmSequence} runs each step as the
+ * recurrent matMul plus ONE fused JS kernel, forward and backward (lstm-sequence-kernels.ts; cpu and
+ * wasm), and {@link lstmSequenceOps} as ~20 small tfjs kernels per step forward and ~17 backward (the
+ * reference, and the path on every other backend).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
 import { concatColumns, splitBlocks, unstackRows } from './block-kernels.js';
 import { matMulT, sumRows } from './linear.js';
+import { lstmSequenceKernelsAvailable, lstmStepBackward, lstmStepForward } from './lstm-sequence-kernels.js';
 
 /** Output of {@link lstmSequence}. */
 export interface LstmSequenceResult {
@@ -22,6 +27,44 @@ export interface LstmSequenceResult {
 
 function shapeText(t: tf.Tensor): string {
   return `[${t.shape.join(', ')}]`;
+}
+
+function checkArgs(
+  where: string,
+  zx: tf.Tensor3D,
+  wh: tf.Tensor2D,
+  peep: tf.Tensor1D | null,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+): [number, number, number] {
+  const [T, B, H4] = zx.shape;
+  const H = H4 / 4;
+  if (zx.rank !== 3 || H4 % 4 !== 0 || T < 1) {
+    throw new ShapeError(`${where}: zx must be [T >= 1, B, 4H], got ${shapeText(zx)}`);
+  }
+  if (wh.rank !== 2 || wh.shape[0] !== H || wh.shape[1] !== H4) {
+    throw new ShapeError(`${where}: wh must be [${H}, ${H4}], got ${shapeText(wh)}`);
+  }
+  if (peep !== null && (peep.rank !== 1 || peep.shape[0] !== 3 * H)) {
+    throw new ShapeError(`${where}: peep must be [${3 * H}], got ${shapeText(peep)}`);
+  }
+  for (const [name, s] of [['h0', h0], ['c0', c0]] as const) {
+    if (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H) {
+      throw new ShapeError(`${where}: ${name} must be [${B}, ${H}], got ${shapeText(s)}`);
+    }
+  }
+  return [T, B, H];
+}
+
+/** Splits the op's packed output `[T + 1, B, H]` (h_1..h_T, then c_T) into the result. */
+function unpack(packed: tf.Tensor3D, T: number, B: number, H: number): LstmSequenceResult {
+  const result = tf.tidy(() => ({
+    hidden: tf.slice(packed, [0, 0, 0], [T, B, H]),
+    h: tf.reshape(tf.slice(packed, [T - 1, 0, 0], [1, B, H]), [B, H]) as tf.Tensor2D,
+    c: tf.reshape(tf.slice(packed, [T, 0, 0], [1, B, H]), [B, H]) as tf.Tensor2D,
+  }));
+  packed.dispose();
+  return result;
 }
 
 /**
@@ -45,6 +88,10 @@ function shapeText(t: tf.Tensor): string {
  * @param peep - `[3H]` `[p_i, p_f, p_o]`, or null for no peepholes.
  * @param h0 - h_0 `[B, H]`; @param c0 - c_0 `[B, H]`.
  * @param clip - elementwise limit of the pre-activation errors, or null (off).
+ * On cpu and wasm each step is one recurrent matMul plus one fused JS kernel each way
+ * (lstm-sequence-kernels.ts; ∂L/∂p summed inside the backward kernel); other backends, and non-float32
+ * inputs, use {@link lstmSequenceOps} (same values and gradients within float32 rounding).
+ *
  * @remarks Differentiable w.r.t. zx, wh, peep, h0 and c0 (pass variables as arguments). Reads no
  * data back to JS. The caller owns the outputs; call inside `tf.tidy` or a gradient scope.
  * @throws {@link ShapeError} when shapes disagree or T = 0.
@@ -57,22 +104,93 @@ export function lstmSequence(
   c0: tf.Tensor2D,
   clip: number | null = null,
 ): LstmSequenceResult {
-  const [T, B, H4] = zx.shape;
-  const H = H4 / 4;
-  if (zx.rank !== 3 || H4 % 4 !== 0 || T < 1) {
-    throw new ShapeError(`lstmSequence: zx must be [T >= 1, B, 4H], got ${shapeText(zx)}`);
-  }
-  if (wh.rank !== 2 || wh.shape[0] !== H || wh.shape[1] !== H4) {
-    throw new ShapeError(`lstmSequence: wh must be [${H}, ${H4}], got ${shapeText(wh)}`);
-  }
-  if (peep !== null && (peep.rank !== 1 || peep.shape[0] !== 3 * H)) {
-    throw new ShapeError(`lstmSequence: peep must be [${3 * H}], got ${shapeText(peep)}`);
-  }
-  for (const [name, s] of [['h0', h0], ['c0', c0]] as const) {
-    if (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H) {
-      throw new ShapeError(`lstmSequence: ${name} must be [${B}, ${H}], got ${shapeText(s)}`);
+  const [T, B, H] = checkArgs('lstmSequence', zx, wh, peep, h0, c0);
+  const float32 = [zx, wh, peep, h0, c0].every((x) => x === null || x.dtype === 'float32');
+  if (!float32 || !lstmSequenceKernelsAvailable()) return lstmSequenceOps(zx, wh, peep, h0, c0, clip);
+  const hasPeep = peep !== null;
+  // Inside tf.grad/variableGrads? Otherwise skip saving the activations for the backward pass.
+  const recording = tf.engine().state.gradientDepth > 0;
+
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const zxA = args[0] as tf.Tensor3D;
+    const whA = args[1] as tf.Tensor2D;
+    const peepA = hasPeep ? (args[2] as tf.Tensor1D) : null;
+    const h0A = args[hasPeep ? 3 : 2] as tf.Tensor2D;
+    const c0A = args[hasPeep ? 4 : 3] as tf.Tensor2D;
+
+    const hs: tf.Tensor2D[] = [h0A]; // h_0..h_T
+    const cs: tf.Tensor2D[] = [c0A]; // c_0..c_T (only the last two when not recording)
+    const acts: tf.Tensor2D[] = [];
+    for (let t = 0; t < T; t++) {
+      const rec = tf.matMul(hs[t] as tf.Tensor2D, whA) as tf.Tensor2D;
+      const [act, c, h] = lstmStepForward(t, { zx: zxA, rec, cPrev: cs[cs.length - 1] as tf.Tensor2D, peep: peepA });
+      rec.dispose();
+      if (recording) {
+        acts.push(act);
+      } else {
+        act.dispose();
+        if (t > 0) (cs.pop() as tf.Tensor2D).dispose();
+      }
+      cs.push(c);
+      hs.push(h);
     }
-  }
+    // Packed output: rows 0..T−1 = h_1..h_T, row T = c_T (customGrad ops have one output).
+    const value = tf.stack([...hs.slice(1), cs[cs.length - 1] as tf.Tensor2D]);
+    if (recording) {
+      // The backward kernels index these by t: [act_1..act_T], [c_0..c_T], [h_0..h_{T−1}].
+      const saved = [acts, cs, hs.slice(0, T)].map((list) => tf.stack(list) as tf.Tensor3D);
+      save(peepA === null ? [...saved, whA] : [...saved, whA, peepA]);
+    }
+    tf.dispose([...acts, ...hs.slice(1), ...cs.slice(1)]);
+
+    const gradFunc = (dy: tf.Tensor, savedIn: tf.Tensor[]): tf.Tensor[] => {
+      const [actS, csS, hPrevS, whS, peepS] = savedIn as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D, tf.Tensor1D | undefined];
+      const common = { dy: dy as tf.Tensor3D, act: actS, cs: csS, peep: peepS ?? null };
+      const whT = tf.transpose(whS) as tf.Tensor2D; // one transpose; matMul with transposeB is slow on wasm
+      let dRec: tf.Tensor2D | null = null; // δz_{t+1} W_hᵀ; after the loop ∂L/∂h_0
+      let dc: tf.Tensor2D | null = null; // dc_{t+1}'; after the loop ∂L/∂c_0
+      let dPeep: tf.Tensor1D | null = null;
+      const dzs = new Array<tf.Tensor2D>(T);
+      for (let t = T - 1; t >= 0; t--) {
+        const out = lstmStepBackward(t, clip, { ...common, dRec, dcNext: dc, dPeep });
+        for (const x of [dRec, dc, dPeep]) x?.dispose();
+        const dz = out[0] as tf.Tensor2D;
+        dc = out[1] as tf.Tensor2D;
+        dPeep = (out[2] as tf.Tensor1D | undefined) ?? null;
+        dRec = tf.matMul(dz, whT) as tf.Tensor2D;
+        dzs[t] = dz;
+      }
+      const dZ = tf.stack(dzs) as tf.Tensor3D; // [T, B, 4H]
+      tf.dispose([...dzs, whT]);
+      const dWh = matMulT(tf.reshape(hPrevS, [T * B, H]) as tf.Tensor2D, tf.reshape(dZ, [T * B, 4 * H]) as tf.Tensor2D, true, false);
+      const grads: tf.Tensor[] = [dZ, dWh];
+      if (dPeep !== null) grads.push(dPeep);
+      grads.push(dRec as tf.Tensor2D, dc as tf.Tensor2D);
+      return grads;
+    };
+    return { value, gradFunc };
+  });
+
+  return unpack((hasPeep ? op(zx, wh, peep, h0, c0) : op(zx, wh, h0, c0)) as tf.Tensor3D, T, B, H);
+}
+
+/**
+ * {@link lstmSequence} as ~20 tfjs kernels per step forward and ~17 backward inside the same kind of
+ * custom-gradient op (the whole-sequence factors and the W_h and peephole gradients as single kernels):
+ * the reference the fused kernels are tested against, and the path on backends without them (webgl,
+ * webgpu, tfjs-node). Same arguments, results and gradients.
+ * @throws {@link ShapeError} when shapes disagree or T = 0.
+ */
+export function lstmSequenceOps(
+  zx: tf.Tensor3D,
+  wh: tf.Tensor2D,
+  peep: tf.Tensor1D | null,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  clip: number | null = null,
+): LstmSequenceResult {
+  const [T, B, H] = checkArgs('lstmSequenceOps', zx, wh, peep, h0, c0);
   const hasPeep = peep !== null;
   // Inside tf.grad/variableGrads? Otherwise skip saving the activations for the backward pass.
   const recording = tf.engine().state.gradientDepth > 0;
@@ -191,7 +309,7 @@ export function lstmSequence(
       }
       const dZ = tf.stack(dzs) as tf.Tensor3D; // [T, B, 4H]
       tf.dispose([...dzs, ...Aos, ...Bcs, ...Aifgs, ...Fs, ...dys]);
-      const dZ2 = tf.reshape(dZ, [T * B, H4]) as tf.Tensor2D;
+      const dZ2 = tf.reshape(dZ, [T * B, 4 * H]) as tf.Tensor2D;
       const dWh = matMulT(tf.reshape(Hprev, [T * B, H]) as tf.Tensor2D, dZ2, true, false);
       const grads: tf.Tensor[] = [dZ, dWh];
       if (peepS !== undefined) {
@@ -212,10 +330,5 @@ export function lstmSequence(
     return { value, gradFunc };
   });
 
-  const packed = (hasPeep ? op(zx, wh, peep, h0, c0) : op(zx, wh, h0, c0)) as tf.Tensor3D;
-  const hidden = tf.slice(packed, [0, 0, 0], [T, B, H]);
-  const h = tf.reshape(tf.slice(packed, [T - 1, 0, 0], [1, B, H]), [B, H]) as tf.Tensor2D;
-  const c = tf.reshape(tf.slice(packed, [T, 0, 0], [1, B, H]), [B, H]) as tf.Tensor2D;
-  packed.dispose();
-  return { hidden, h, c };
+  return unpack((hasPeep ? op(zx, wh, peep, h0, c0) : op(zx, wh, h0, c0)) as tf.Tensor3D, T, B, H);
 }

@@ -18,6 +18,7 @@
  * - `hw` `[B, H + S]` = [h_t, w_t], the next step's recurrent input (one matMul with [W_h; W_extra]).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { expFast } from '../lstm/fast-math.js';
 
 const STEP = 'SeqgenWindowLstmStep';
 const STEP_GRAD = 'SeqgenWindowLstmStepGrad';
@@ -63,9 +64,9 @@ function storageFor(backendName: string, backend: unknown): Storage {
   };
 }
 
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+const sigmoid = (v: number): number => 1 / (1 + expFast(-v));
 /** tanh through one exp (faster than V8's Math.tanh; float32-accurate; saturates to ±1 without overflow trouble). */
-const tanh = (v: number): number => 1 - 2 / (Math.exp(2 * v) + 1);
+const tanh = (v: number): number => 1 - 2 / (expFast(2 * v) + 1);
 /**
  * Window terms exp(e) with e below this are skipped: exp(−104) < 2^−149 / 2, so they cannot change a float32
  * φ (or its gradient sums), and far-away characters (β (κ − u)² large) cost no exp.
@@ -173,8 +174,8 @@ function stepKernel(backendName: string): tf.KernelFunc {
       }
       for (let k = 0; k < K; k++) {
         const aH = Math.fround(p[k] as number);
-        const be = Math.fround(Math.exp(Math.fround(p[K + k] as number)));
-        const ek = Math.fround(Math.exp(Math.fround(p[2 * K + k] as number)));
+        const be = Math.fround(expFast(Math.fround(p[K + k] as number)));
+        const ek = Math.fround(expFast(Math.fround(p[2 * K + k] as number)));
         const kPrev = prevRow === null ? 0 : (prevRow[o0 + H + S + U + k] as number);
         p[k] = aH;
         p[K + k] = be;
@@ -191,7 +192,7 @@ function stepKernel(backendName: string): tf.KernelFunc {
           for (let k = 0; k < K; k++) {
             const d = (kappa[k] as number) - (u + 1);
             const e = (p[k] as number) - (p[K + k] as number) * d * d;
-            if (e > NEGLIGIBLE) sum += Math.exp(e);
+            if (e > NEGLIGIBLE) sum += expFast(e);
           }
         }
         const v = Math.fround(sum * m);
@@ -295,7 +296,7 @@ function stepGradKernel(backendName: string): tf.KernelFunc {
           const d = kap - (u + 1);
           const e = aH - be * d * d;
           if (e <= NEGLIGIBLE) continue;
-          const te = gu * Math.exp(e);
+          const te = gu * expFast(e);
           sA += te;
           sB += te * d * d;
           sK += te * d;
