@@ -5,15 +5,22 @@ Model (mirrors bench/run.ts): one-hot input of size V (default 100), nn.LSTM wit
 layers (batch_first=False, [T, B, *]), a linear layer to V logits, softmax cross-entropy summed
 over all T*B characters (nats), Adam (lr 1e-3). One training step = forward, loss, backward,
 optimiser step on a fresh [T, B] batch of random ids. Differences from the seqgen model: no
-peepholes (nn.LSTM has none) and no derivative clipping; both make PyTorch's step slightly cheaper.
+peepholes (nn.LSTM has none) and no derivative clipping; both make PyTorch's step slightly cheaper
+(and no skip connections: seqgen's LstmStack also feeds the input to every layer and every layer to
+the output, which costs 2x256 about 10% more matMul work; bench/flops.ts).
+
+Which BLAS torch uses is decided by the caller (bench/run.ts sets LD_LIBRARY_PATH and the OPENBLAS_*
+variables per variant); the output's "blas" says what this process actually mapped and, for OpenBLAS,
+its kernel set ("core") and thread count.
 
 Prints one JSON object on stdout:
   {"config", "backend": "pytorch", "torch", "threads", "blas", "charsPerSec" (median, wall clock),
    "repsCharsPerSec", "charsPerCpuSec", "stepsPerRep", "peakRssMB", ...}
-With --probe it prints only {"torch", "threads", "blas", "mkldnn", "config"} and exits.
+With --probe it prints only {"torch", "threads", "blas", "env", "mkldnn", "config"} and exits.
 """
 import argparse
 import json
+import math
 import os
 import resource
 import statistics
@@ -21,14 +28,17 @@ import sys
 import time
 
 
-def blas_info(torch):
-    """Which BLAS torch's libtorch_cpu.so resolves at run time (Debian links the libblas.so.3 alternative)."""
+def blas_info(torch=None):
+    """Which BLAS this process resolved at run time, read from /proc/self/maps (Debian's torch links the
+    libblas.so.3 SONAME, so the alternatives link or LD_LIBRARY_PATH decide), and for OpenBLAS the kernel set
+    it chose (openblas_get_corename: OPENBLAS_CORETYPE or its CPU autodetection) and its thread count."""
     try:
         with open('/proc/self/maps') as maps:
-            libs = sorted({line.split()[-1] for line in maps if 'blas' in line.lower() and '/' in line})
+            libs = sorted({line.split()[-1] for line in maps
+                           if ('blas' in line.lower() or 'lapack' in line.lower()) and '/' in line})
     except OSError:
         libs = []
-    real = [os.path.realpath(p) for p in libs]
+    real = sorted({os.path.realpath(p) for p in libs})
     kind = 'unknown'
     joined = ' '.join(real).lower()
     if 'openblas' in joined:
@@ -38,8 +48,27 @@ def blas_info(torch):
     elif 'blis' in joined:
         kind = 'blis'
     elif '/blas/libblas.so' in joined:
-        kind = 'reference (netlib libblas3)'
-    return {'kind': kind, 'libraries': real}
+        kind = 'reference'
+    info = {'kind': kind, 'libraries': real}
+    if kind == 'openblas':
+        try:
+            import ctypes
+            path = next(p for p in real if 'libopenblas' in p)
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            info['core'] = lib.openblas_get_corename().decode()
+            info['threads'] = lib.openblas_get_num_threads()
+        except (OSError, StopIteration, AttributeError):
+            pass
+    return info
+
+
+BENCH_ENV = ('OMP_NUM_THREADS', 'OPENBLAS_CORETYPE', 'OPENBLAS_NUM_THREADS', 'OPENBLAS_L2_SIZE', 'LD_LIBRARY_PATH')
+
+
+def bench_env():
+    """The environment variables that change torch's or OpenBLAS's speed, as this process saw them."""
+    return {k: os.environ[k] for k in BENCH_ENV if k in os.environ}
 
 
 def main():
@@ -52,6 +81,8 @@ def main():
     parser.add_argument('--steps', type=int, default=5, help='timed training steps per repetition')
     parser.add_argument('--warmup', type=int, default=2, help='untimed steps first')
     parser.add_argument('--reps', type=int, default=5, help='timed repetitions; the median is reported')
+    parser.add_argument('--max-seconds', type=float, default=math.inf,
+                        help='stop after the repetition that passes this many seconds (at least one)')
     parser.add_argument('--threads', type=int, default=0, help='torch.set_num_threads (0: leave as installed)')
     parser.add_argument('--input', choices=['onehot', 'embedding'], default='onehot')
     parser.add_argument('--variant', default='as-installed', help='label copied into the output')
@@ -63,7 +94,7 @@ def main():
     import torch.nn.functional as F
 
     if args.probe:
-        json.dump({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_info(torch),
+        json.dump({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_info(torch), 'env': bench_env(),
                    'mkldnn': torch.backends.mkldnn.is_available(), 'config': torch.__config__.show()}, sys.stdout)
         sys.stdout.write('\n')
         return
@@ -108,7 +139,10 @@ def main():
         last_loss = step(*data[i % len(data)]).item()
     rates = []
     cpu_rates = []
-    for _ in range(args.reps):
+    timing_start = time.perf_counter()
+    for r in range(args.reps):
+        if r > 0 and time.perf_counter() - timing_start > args.max_seconds:
+            break
         start = time.perf_counter()
         cpu_start = time.process_time()
         for i in range(args.steps):
@@ -128,10 +162,10 @@ def main():
         'threads': torch.get_num_threads(),
         'blas': blas_info(torch),
         'mkldnn': torch.backends.mkldnn.is_available(),
-        'env': {k: os.environ[k] for k in ('OMP_NUM_THREADS', 'OPENBLAS_CORETYPE', 'OPENBLAS_NUM_THREADS') if k in os.environ},
+        'env': bench_env(),
         'input': args.input,
         'T': T, 'batch': B, 'vocab': V,
-        'stepsPerRep': args.steps, 'warmup': args.warmup, 'reps': args.reps,
+        'stepsPerRep': args.steps, 'warmup': args.warmup, 'reps': len(rates),
         'charsPerSec': statistics.median(rates),
         'repsCharsPerSec': [round(r, 1) for r in rates],
         # Per second of this process's CPU time (all threads): less sensitive to other load.

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng, LstmStack, softmaxCrossEntropy } from '@seqgen/core';
 import { createOptimizer } from '@seqgen/core/train';
 import { initBackend } from '../packages/cli/src/backend.js';
+import { MatmulProbe } from './bench-util.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     // Leave tfjs-backend-wasm's kernels as shipped (initBackend otherwise applies core's patchWasmKernels).
     'stock-kernels': { type: 'boolean', default: false },
+    // wasm threads (1 = the single-threaded build); unset: initBackend's default (SEQGEN_THREADS, else min(cores, 4)).
+    threads: { type: 'string' },
   },
 });
 
@@ -43,7 +46,7 @@ function int(name: keyof typeof values): number {
 const [L, H, V, T, B] = [int('layers'), int('hidden'), int('vocab'), int('seq'), int('batch')];
 const [steps, warmup, reps] = [int('steps'), int('warmup'), int('reps')];
 
-const backend = await initBackend({ requested: values.backend, patchKernels: values['stock-kernels'] !== true });
+const backend = await initBackend({ requested: values.backend, patchKernels: values['stock-kernels'] !== true, threads: values.threads });
 const patchedKernels = backend.patchedKernels.length > 0;
 const rng = createRng(int('seed'));
 const stack = new LstmStack({ inputSize: V, hiddenSizes: new Array<number>(L).fill(H), outputSize: V, lstmClip: 1 }, rng);
@@ -87,6 +90,8 @@ async function run(n: number): Promise<number> {
 }
 
 let lastLoss = await run(warmup);
+// The backend's matMul rate in this process (same backend and threads), sampled between repetitions: the ceiling.
+const probe = new MatmulProbe(T, B, H, H);
 const tensorsBefore = tf.memory().numTensors;
 const rates: number[] = [];
 const cpuRates: number[] = [];
@@ -98,8 +103,10 @@ for (let r = 0; r < reps; r++) {
   const cpu = process.cpuUsage(cpuStart);
   rates.push((steps * T * B) / seconds);
   cpuRates.push((steps * T * B) / ((cpu.user + cpu.system) / 1e6));
+  await probe.sample();
 }
 const leaked = tf.memory().numTensors - tensorsBefore;
+const matmul = await probe.result();
 
 function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -111,6 +118,7 @@ const result = {
   config: `${L}x${H}`,
   backend: backend.name,
   threads: backend.threads,
+  threadsNote: backend.threadsNote,
   simd: backend.simd,
   patchedKernels,
   model: 'seqgen LstmStack (peepholes, input/output skips, lstmClip 1), ids input, Adam',
@@ -127,6 +135,7 @@ const result = {
   charsPerCpuSec: median(cpuRates),
   lastLossPerChar: lastLoss / (T * B),
   tensorsLeaked: leaked,
+  matmul,
   peakRssMB: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
   versions: backend.versions,
 };

@@ -3,14 +3,15 @@
  * matMul with transposed operands (what tfjs's matMul gradient uses: dA = dY·Bᵀ, dB = Aᵀ·dY) against
  * an explicit transpose first, and per-step slicing of a `[T, B, 4H]` tensor. Not part of the tests.
  *
- *   npx tsx --conditions=@seqgen/source bench/wasm-ops.ts [wasm|cpu]
+ *   npx tsx --conditions=@seqgen/source bench/wasm-ops.ts [wasm|cpu] [threads]
  *
- * Prints one JSON line per op: { backend, op, ms } (median of the timed calls).
+ * Prints one JSON line per op: { backend, threads, op, ms } (median of the timed calls). `threads`: wasm
+ * threads (1 = the single-threaded build); default initBackend's.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../packages/cli/src/backend.js';
 
-const backend = await initBackend({ requested: process.argv[2] ?? 'wasm' });
+const backend = await initBackend({ requested: process.argv[2] ?? 'wasm', threads: process.argv[3] });
 
 function time(op: string, f: () => tf.Tensor | tf.Tensor[], calls = 10): void {
   tf.tidy(f);
@@ -22,7 +23,7 @@ function time(op: string, f: () => tf.Tensor | tf.Tensor[], calls = 10): void {
   }
   ms.sort((a, b) => a - b);
   const median = ms[ms.length >> 1] as number;
-  process.stdout.write(`${JSON.stringify({ backend: backend.name, op, ms: Math.round(median * 1000) / 1000 })}\n`);
+  process.stdout.write(`${JSON.stringify({ backend: backend.name, threads: backend.threads, op, ms: Math.round(median * 1000) / 1000 })}\n`);
 }
 
 const T = 100;
@@ -36,6 +37,11 @@ const a = tf.randomNormal([B, H]);
 const big = tf.randomNormal([T, B, 4 * H]);
 
 time('matMul [32,256]x[256,1024]', () => tf.matMul(a, w));
+time('matMul [3200,256]x[256,1024]', () => tf.matMul(x, w), 3);
+// Small elementwise ops: an LSTM step runs dozens of these; a thread pool pays a wake-up per call.
+time('add [32,1024]', () => tf.add(h, h), 50);
+time('sigmoid [32,1024]', () => tf.sigmoid(h), 50);
+time('mul [32,256]', () => tf.mul(a, a), 50);
 time('matMul(h, w, false, true) [32,1024]x[256,1024]^T', () => tf.matMul(h, w, false, true));
 time('matMul(h, transpose(w))', () => tf.matMul(h, tf.transpose(w)));
 time('matMul(x, dz, true, false) [3200,256]^T x [3200,1024]', () => tf.matMul(x, dz, true, false), 3);
