@@ -15,50 +15,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { sigmoidFast, tanhFast } from './fast-math.js';
+import { float32StorageFor as storageFor } from '../kernels/float32-storage.js';
 
 const STEP = 'SeqgenLstmStep';
 const STEP_GRAD = 'SeqgenLstmStepGrad';
 
 type Info = tf.TensorInfo;
 
-/** What the kernels use of tfjs-backend-wasm's BackendWasm (public methods). */
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): Info;
-  typedArrayFromHeap(info: Info): Float32Array;
-}
-
-/** What the kernels use of tfjs-backend-cpu's MathBackendCPU (public methods). */
-interface CpuBackendLike {
-  readSync(dataId: object): unknown;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): Info;
-}
-
-/**
- * Float32 storage of the two backends (as in block-kernels.ts). Allocate every output first, then take
- * views: a wasm heap growth detaches earlier views.
- */
-interface Storage {
-  alloc(shape: number[]): Info;
-  view(info: Info): Float32Array;
-}
-
-function storageFor(backendName: string, backend: unknown): Storage {
-  if (backendName === 'wasm') {
-    const b = backend as WasmBackendLike;
-    return { alloc: (s) => b.makeOutput(s, 'float32'), view: (i) => b.typedArrayFromHeap(i) };
-  }
-  const b = backend as CpuBackendLike;
-  const made = new Map<Info, Float32Array>();
-  return {
-    alloc: (s) => {
-      const data = new Float32Array(s.reduce((a, c) => a * c, 1));
-      const info = b.makeTensorInfo(s, 'float32', data);
-      made.set(info, data);
-      return info;
-    },
-    view: (i) => made.get(i) ?? (b.readSync(i.dataId) as Float32Array),
-  };
-}
 
 interface StepAttrs {
   t: number;

@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../errors.js';
 import type { Rng } from '../rng.js';
+import { restoreSaved } from './weight-noise.js';
 
 /** Suffix of the log-std variables' names: the log σ of parameter `lstm/0/wx` is `lstm/0/wx/logStd`. */
 export const LOG_STD_SUFFIX = '/logStd';
@@ -153,14 +154,7 @@ export class AdaptiveWeightNoise {
    * @throws {@link ConfigError} when `params` lacks a perturbed parameter.
    */
   restore(params: Record<string, tf.Variable>): void {
-    const missing: string[] = [];
-    for (const [name, value] of this.clean) {
-      const w = params[name];
-      if (w) w.assign(value);
-      else missing.push(name);
-      value.dispose();
-    }
-    this.clean.clear();
+    const missing = restoreSaved(this.clean, params);
     for (const e of this.eps.values()) e.dispose();
     this.eps.clear();
     if (missing.length) throw new ConfigError(`adaptive weight noise: restore() got no parameter named ${missing.join(', ')}`);

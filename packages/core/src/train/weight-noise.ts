@@ -64,14 +64,7 @@ export class WeightNoise {
    * @throws {@link ConfigError} when `params` lacks a perturbed variable (its copy is dropped).
    */
   restore(params: Record<string, tf.Variable>): void {
-    const missing: string[] = [];
-    for (const [name, value] of this.clean) {
-      const w = params[name];
-      if (w) w.assign(value);
-      else missing.push(name);
-      value.dispose();
-    }
-    this.clean.clear();
+    const missing = restoreSaved(this.clean, params);
     if (missing.length) throw new ConfigError(`weight noise: restore() got no variable named ${missing.join(', ')} (perturbed by perturb())`);
   }
 
@@ -80,4 +73,20 @@ export class WeightNoise {
     for (const value of this.clean.values()) value.dispose();
     this.clean.clear();
   }
+}
+
+/**
+ * Assigns each saved tensor back to the variable of the same name, disposes the saved copies and empties
+ * `saved`. Returns the names that `params` lacks (their copies are dropped too).
+ */
+export function restoreSaved(saved: Map<string, tf.Tensor>, params: Record<string, tf.Variable>): string[] {
+  const missing: string[] = [];
+  for (const [name, value] of saved) {
+    const w = params[name];
+    if (w) w.assign(value);
+    else missing.push(name);
+    value.dispose();
+  }
+  saved.clear();
+  return missing;
 }

@@ -18,55 +18,17 @@
  * - `hw` `[B, H + S]` = [h_t, w_t], the next step's recurrent input (one matMul with [W_h; W_extra]).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { expFast } from '../lstm/fast-math.js';
+import { expFast, sigmoidFast, tanhFast } from '../lstm/fast-math.js';
+import { float32StorageFor as storageFor } from '../kernels/float32-storage.js';
 
 const STEP = 'SeqgenWindowLstmStep';
 const STEP_GRAD = 'SeqgenWindowLstmStepGrad';
 
 type Info = tf.TensorInfo;
 
-/** What the kernels use of tfjs-backend-wasm's BackendWasm (public methods). */
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): Info;
-  typedArrayFromHeap(info: Info): Float32Array;
-}
 
-/** What the kernels use of tfjs-backend-cpu's MathBackendCPU (public methods). */
-interface CpuBackendLike {
-  readSync(dataId: object): unknown;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): Info;
-}
-
-/**
- * Float32 storage of the two backends (the same adapter as lstm/block-kernels.ts). Allocate every output
- * first, then take views: a wasm heap growth detaches earlier views.
- */
-interface Storage {
-  alloc(shape: number[]): Info;
-  view(info: Info): Float32Array;
-}
-
-function storageFor(backendName: string, backend: unknown): Storage {
-  if (backendName === 'wasm') {
-    const b = backend as WasmBackendLike;
-    return { alloc: (s) => b.makeOutput(s, 'float32'), view: (i) => b.typedArrayFromHeap(i) };
-  }
-  const b = backend as CpuBackendLike;
-  const made = new Map<Info, Float32Array>();
-  return {
-    alloc: (s) => {
-      const data = new Float32Array(s.reduce((a, c) => a * c, 1));
-      const info = b.makeTensorInfo(s, 'float32', data);
-      made.set(info, data);
-      return info;
-    },
-    view: (i) => made.get(i) ?? (b.readSync(i.dataId) as Float32Array),
-  };
-}
-
-const sigmoid = (v: number): number => 1 / (1 + expFast(-v));
-/** tanh through one exp (faster than V8's Math.tanh; float32-accurate; saturates to ±1 without overflow trouble). */
-const tanh = (v: number): number => 1 - 2 / (expFast(2 * v) + 1);
+const sigmoid = sigmoidFast;
+const tanh = tanhFast;
 /**
  * Window terms exp(e) with e below this are skipped: exp(−104) < 2^−149 / 2, so they cannot change a float32
  * φ (or its gradient sums), and far-away characters (β (κ − u)² large) cost no exp.
