@@ -70,6 +70,20 @@ describe('seqgen hand train | eval | write | plot', () => {
     expect(bad.err).toMatch(/--init-from .*differs/);
   });
 
+  it('resumes with a new learning rate (manual decay) and records it', async () => {
+    const runs = join(tmp, 'runs-lr');
+    expect((await run(['hand', 'train', '--config', config, '--runs', runs, '--name', 'a', '--steps', '2', '--json'])).code).toBe(0);
+    const r = await run(['hand', 'train', '--runs', runs, '--name', 'a', '--resume', '--steps', '4', '--lr', '0.001', '--json']);
+    expect(r.code).toBe(0);
+    const records = readFileSync(join(runs, 'a', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.find((x) => x.kind === 'learning-rate')).toEqual({ kind: 'learning-rate', step: 2, from: 0.01, to: 0.001 });
+    const saved = JSON.parse(readFileSync(join(runs, 'a', 'latest', 'model.json'), 'utf8')) as { training: { run: { train: { optimizer: { learningRate: number } } } } };
+    expect(saved.training.run.train.optimizer.learningRate).toBe(0.001);
+    const bad = await run(['hand', 'train', '--runs', runs, '--name', 'a', '--resume', '--steps', '5', '--lr', '0']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--lr expects/);
+  });
+
   it('trains with checkpoints and resumes exactly', async () => {
     const runs = join(tmp, 'runs');
     const a = await run(['hand', 'train', '--config', config, '--runs', runs, '--name', 'straight', '--steps', '6', '--json']);

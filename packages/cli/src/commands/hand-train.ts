@@ -76,7 +76,7 @@ export const handTrainCommand: Command = {
     steps: 'total optimisation steps',
     'batch-size': 'lines per batch',
     hidden: 'LSTM sizes, e.g. 400,400,400',
-    lr: 'learning rate',
+    lr: 'learning rate (with --resume: a manual decay from the current step; the optimiser keeps its state)',
     optimizer: 'graves-rmsprop | adam | sgd',
     data: "a cache from `seqgen hand data prepare`, or 'hershey' (synthetic, generated and cached)",
     lines: 'hershey: number of synthetic lines',
@@ -105,12 +105,21 @@ export const handTrainCommand: Command = {
     const resume = values.resume === true;
     const backend = await initBackend({ requested: stringOption(values, 'backend') });
     let loaded: Awaited<ReturnType<typeof loadHandModel>> | null = null;
+    let lrChange: { step: number; from: number | null; to: number } | null = null;
     if (resume) {
       loaded = await loadHandModel(join(runDir, 'latest'));
       if (!loaded.training) throw new ConfigError(`${runDir}/latest holds no training state; cannot resume`);
       run = loaded.training.run as HandRunConfig;
-      // Only the step budget may be raised on resume; everything else must stay for an exact continuation.
+      // The step budget may be raised on resume; everything else stays for an exact continuation, except an
+      // explicit --lr (a manual learning-rate decay: the optimiser keeps its slots, the run is no longer exact).
       if (values.steps !== undefined) run.train.steps = positive(values, 'steps', run.train.steps);
+      if (values.lr !== undefined) {
+        const lr = numberOption(values, 'lr', 1e-3);
+        if (!(lr > 0)) throw new UsageError(`--lr expects a learning rate > 0, got ${lr}`);
+        const before = (run.train.optimizer as { learningRate?: number }).learningRate;
+        (run.train.optimizer as { learningRate?: number }).learningRate = lr;
+        lrChange = { step: loaded.training.step, from: before ?? null, to: lr };
+      }
     } else {
       if (taskFlag !== undefined) run.task = taskFlag;
       if (values.steps !== undefined) run.train.steps = positive(values, 'steps', run.train.steps);
@@ -215,6 +224,10 @@ export const handTrainCommand: Command = {
         `M ${run.model.mixtures}${run.task === 'synthesis' ? `, K ${run.model.windowMixtures}, alphabet ${dataset.alphabet.length}` : ''}; ` +
         `data ${from}: ${train.length} train / ${validation.length} validation lines; backend ${backend.name}; ${resume ? `resuming at step ${step}` : 'from scratch'}`,
     );
+    if (lrChange) {
+      appendFileSync(metricsPath, `${JSON.stringify({ kind: 'learning-rate', ...lrChange })}\n`);
+      say(`learning rate ${lrChange.from ?? 'default'} -> ${lrChange.to} from step ${lrChange.step} (not an exact continuation)`);
+    }
     const progress = new Progress({ label: 'train', total: run.train.steps, unit: 'steps', stream: io.err, silent: json, plainIntervalMs: 30_000, initial: step });
     const alphabet = run.task === 'synthesis' ? dataset.alphabet : null;
     let window: number[] = [];
