@@ -68,6 +68,9 @@ const { values } = parseArgs({
     backends: { type: 'string' },
     // wasm thread counts, one result line each (field `threads`); default 1,2 on a machine with 2+ cores.
     'wasm-threads': { type: 'string' },
+    // Data-parallel worker counts for the LSTM rows (seqgen text train --workers; variant "data-parallel"),
+    // each worker a single-threaded wasm; default 2 on a machine with 2+ cores, '' for none.
+    workers: { type: 'string' },
     reps: { type: 'string' },
     steps: { type: 'string' },
     'cpu-steps': { type: 'string' },
@@ -125,6 +128,14 @@ const synthesisConfigs = listOption('synthesis', (c) => {
   if (!m) throw new Error(`bench/run.ts: --synthesis expects e.g. 3x400,2x128 or none, got '${c}'`);
   return { name: `synthesis-${c}`, hiddenSizes: new Array<number>(Number(m[1])).fill(Number(m[2])) };
 });
+const dataParallelWorkers = String(values.workers ?? (availableParallelism() >= 2 ? '2' : ''))
+  .split(',')
+  .filter((w) => w.trim() !== '')
+  .map((w) => {
+    const n = Number(w);
+    if (!Number.isInteger(n) || n < 2) throw new Error(`bench/run.ts: --workers expects worker counts >= 2, e.g. 2, got '${w}'`);
+    return n;
+  });
 const wasmThreads = String(values['wasm-threads'] ?? (availableParallelism() >= 2 ? '1,2' : '1'))
   .split(',')
   .map((t) => {
@@ -377,6 +388,7 @@ async function runTrainTask(task: TrainTask, variants: readonly TorchVariant[], 
         : {}),
     });
   }
+  let oneThreadCeiling: number | undefined;
   for (const run of tfjsRuns(task.backends, task.stock)) {
     const p = task.tfjsPlan(run.backend);
     const label = `${run.backend}${run.variant ? ` ${run.variant}` : ''}${run.threads !== undefined ? ` ${run.threads} thread(s)` : ''}`;
@@ -412,6 +424,7 @@ async function runTrainTask(task: TrainTask, variants: readonly TorchVariant[], 
         : ceiling
           ? round((100 * rate * flops) / ((gflops as number) * 1e9))
           : null;
+    if (run.backend === 'wasm' && run.variant === undefined && r.threads === 1 && ceiling) oneThreadCeiling = ceiling;
     emit({
       ...base,
       threads: r.threads,
@@ -440,6 +453,45 @@ async function runTrainTask(task: TrainTask, variants: readonly TorchVariant[], 
       weights: r.weights,
       tensorsLeaked: r.tensorsLeaked,
     });
+  }
+  if (task.task === 'train-lstm' && task.backends.includes('wasm')) {
+    const [layers, hidden] = task.config.split('x');
+    for (const workers of dataParallelWorkers) {
+      const p = task.tfjsPlan('wasm');
+      log(`${task.config} tfjs wasm data-parallel ${workers} workers: ${p.reps} x ${p.steps} steps (alternating with one process)`);
+      const out = await runChild(process.execPath, [
+        ...process.execArgv,
+        join(here, 'data-parallel.ts'),
+        ...['--layers', String(layers), '--hidden', String(hidden), '--workers', String(workers)],
+        ...['--reps', String(p.reps), '--steps', String(p.steps), '--warmup', String(p.warmup)],
+      ]);
+      const r = out.code === 0 ? jsonLines(out.stdout).find((x) => x.model === task.config) : undefined;
+      const base = { task: task.task, config: task.config, backend: 'wasm', variant: `data-parallel ${workers} workers`, threads: 1, workers };
+      if (!r) {
+        emit({ ...base, error: failure(out) });
+        continue;
+      }
+      const rates = r.charsPerSecond as Record<string, number>;
+      const rate = rates[String(workers)] as number;
+      const rss = r.peakRssMiB as { afterW?: number };
+      emit({
+        ...base,
+        [speedKey]: round(rate),
+        inProcessCharsPerSec: round(rates['1'] as number),
+        ratioToInProcess: r.ratio,
+        ratioToTorchInstalled: ratio(rate, torchRates.installed),
+        ratioToTorchOpenblas: ratio(rate, torchRates.openblas),
+        ratioToTorchTuned: ratio(rate, tuned),
+        torchTunedVariant: tunedVariant,
+        ratioToTorchBest: ratio(rate, fastest),
+        // Against W single-thread ceilings (each worker one core at the 1-thread matMul rate).
+        ceilingPerSec: oneThreadCeiling ? round(oneThreadCeiling * workers) : null,
+        pctOfCeiling: oneThreadCeiling ? round((100 * rate) / (oneThreadCeiling * workers)) : null,
+        peakRssMB: rss.afterW !== undefined ? round(rss.afterW * 1.048576) : null,
+        reps: r.reps,
+        loadavg: r.loadavg,
+      });
+    }
   }
 }
 
@@ -497,10 +549,15 @@ async function runSampling(backend: BackendName, emit: Emit): Promise<void> {
 function targets(results: ReadonlyArray<Record<string, unknown>>): Array<Record<string, unknown>> {
   const best = (task: string, config: string): Record<string, unknown> | undefined =>
     results
-      .filter((r) => r.task === task && r.config === config && r.backend !== 'pytorch' && r.variant === undefined && typeof r.ratioToTorchTuned === 'number')
+      .filter(
+        (r) =>
+          r.task === task && r.config === config && r.backend !== 'pytorch' && (r.variant === undefined || String(r.variant).startsWith('data-parallel')) &&
+          typeof r.ratioToTorchTuned === 'number',
+      )
       .sort((a, b) => (b.ratioToTorchTuned as number) - (a.ratioToTorchTuned as number))[0];
   const out: Array<Record<string, unknown>> = [];
-  const describe = (r: Record<string, unknown>): string => `${String(r.backend)} ${String(r.threads)} thread(s)`;
+  const describe = (r: Record<string, unknown>): string =>
+    r.workers !== undefined ? `${String(r.backend)} ${String(r.variant)} x 1 thread` : `${String(r.backend)} ${String(r.threads)} thread(s)`;
   for (const [task, config, goal] of [
     ['train-lstm', '2x256', 0.5],
     ['train-lstm', '1x256', 0.4],
@@ -525,11 +582,18 @@ function targets(results: ReadonlyArray<Record<string, unknown>>): Array<Record<
     measured: textRow ? `${String(textRow.charsPerSec)} chars/s` : 'not measured',
     met: textRow ? (textRow.charsPerSec as number) >= 2000 : null,
   });
-  const memory = results.filter((r) => r.task === 'train-lstm' && r.config === '2x256' && r.backend !== 'pytorch' && typeof r.peakRssMB === 'number');
+  // The default (in-process) training; the data-parallel rows' RSS (one tfjs per worker) is reported next to it.
+  const memory = results.filter(
+    (r) => r.task === 'train-lstm' && r.config === '2x256' && r.backend !== 'pytorch' && r.workers === undefined && typeof r.peakRssMB === 'number',
+  );
+  const parallelRss = results.filter((r) => r.task === 'train-lstm' && r.config === '2x256' && r.workers !== undefined && typeof r.peakRssMB === 'number');
   const worst = memory.reduce<number | undefined>((m, r) => Math.max(m ?? 0, r.peakRssMB as number), undefined);
   out.push({
     target: 'training the reference config (2x256) peak RSS < 1 GiB',
-    measured: worst === undefined ? 'not measured' : `${worst} MB (largest over ${memory.length} tfjs run(s))`,
+    measured:
+      worst === undefined
+        ? 'not measured'
+        : `${worst} MB (largest over ${memory.length} in-process tfjs run(s))${parallelRss.map((r) => `; ${String(r.variant)}: ${String(r.peakRssMB)} MB`).join('')}`,
     met: worst === undefined ? null : worst < 1024,
   });
   return out;

@@ -10,6 +10,7 @@ export * from './metrics.js';
 export * from './text-model.js';
 export * from './evaluate.js';
 export * from './train-step.js';
+export * from './gradients.js';
 export * from './trainer.js';
 export * from './dynamic-eval.js';
 export * from './sample.js';

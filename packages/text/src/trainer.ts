@@ -13,6 +13,7 @@ import { evaluate } from './evaluate.js';
 import type { TextMetrics } from './metrics.js';
 import { disposeState, stateFromTensors, stateTensors, TEXT_CHECKPOINT_KIND, type TextModel } from './text-model.js';
 import { trainStep } from './train-step.js';
+import { delegatedTrainStep, type GradientFunction } from './gradients.js';
 
 /** Everything besides tensors that an exact resume needs; stored as the checkpoint's `training.run`. */
 export interface TrainRunState {
@@ -69,6 +70,12 @@ export interface TextTrainerOptions {
   clock?: () => number;
   /** Evaluation batch size for validation; default 32. */
   evalBatchSize?: number;
+  /**
+   * Delegates each update's gradient computation (e.g. to worker threads, each taking a share of the B streams;
+   * see `GradientFunction`); the trainer still clips and applies the optimiser. Default: in process
+   * ({@link trainStep}). Weight noise cannot be delegated: a config with `weightNoise > 0` is refused.
+   */
+  gradients?: GradientFunction;
 }
 
 /** Options of {@link TextTrainer.run}. */
@@ -108,9 +115,11 @@ export class TextTrainer {
   private readonly valid: ArrayLike<number> | undefined;
   private readonly clock: (() => number) | undefined;
   private readonly evalBatchSize: number;
+  private readonly gradients: GradientFunction | undefined;
 
   /**
-   * @throws {@link ConfigError} for an invalid optimiser spec or data too short for one batch;
+   * @throws {@link ConfigError} for an invalid optimiser spec, data too short for one batch or `gradients` with
+   *   weight noise;
    *   {@link CheckpointError} when resume tensors do not fit the model.
    */
   constructor(options: TextTrainerOptions) {
@@ -120,6 +129,10 @@ export class TextTrainer {
     this.valid = options.valid;
     this.clock = options.clock;
     this.evalBatchSize = options.evalBatchSize ?? 32;
+    this.gradients = options.gradients;
+    if (this.gradients !== undefined && config.weightNoise > 0) {
+      throw new ConfigError(`weight noise (${config.weightNoise}) cannot be used with delegated gradients (parallel workers): set weightNoise to 0 or train in one process`);
+    }
     this.batcher = new TbpttBatcher(options.train, { batchSize: config.batchSize, seqLength: config.seqLength, resetEvery: config.resetEvery });
     this.optimizer_ = createOptimizer(config.optimizer);
     this.noise = config.weightNoise > 0 ? new WeightNoise(config.weightNoise) : null;
@@ -199,11 +212,13 @@ export class TextTrainer {
       const targets = tf.tensor2d(batch.targets, [T, B], 'int32');
       let result;
       try {
-        result = trainStep(this.model, this.optimizer_, inputs, targets, this.carried, {
-          weightNoise: this.noise,
-          rng: this.rng,
-          clipNorm: this.config.clipNorm,
-        });
+        result = this.gradients
+          ? await delegatedTrainStep(this.model, this.optimizer_, this.gradients, { inputs: batch.inputs, targets: batch.targets, seqLength: T, batchSize: B, state: this.carried }, { clipNorm: this.config.clipNorm })
+          : trainStep(this.model, this.optimizer_, inputs, targets, this.carried, {
+              weightNoise: this.noise,
+              rng: this.rng,
+              clipNorm: this.config.clipNorm,
+            });
       } catch (error) {
         this.batcher.setPosition(batch.position);
         throw error;

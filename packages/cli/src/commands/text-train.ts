@@ -20,6 +20,7 @@ import {
   type TrainRunState,
 } from '@seqgen/text';
 import { initBackend } from '../backend.js';
+import { createDataParallelGradients, type DataParallelGradients } from '../parallel/data-parallel.js';
 import { numberOption, stringOption, UsageError, type Command } from '../command.js';
 import { Progress } from '../progress.js';
 import { disposeLoaded, loadTextCheckpoint, saveTrainerCheckpoint } from '../text/checkpoints.js';
@@ -101,6 +102,7 @@ export const textTrainCommand: Command = {
     '  seqgen text train --max-minutes 30 --name brown     # bounded run (the README benchmark)',
     '  seqgen text train --config configs/text-penn-char.paper.json --data ptb:/data/simple-examples',
     '  seqgen text train --name brown --resume             # continue runs/brown/latest exactly',
+    '  seqgen text train --workers 2                       # gradients of each batch in 2 threads (B/2 streams each)',
     'Writes runs/<name>/latest and runs/<name>/best (checkpoints), metrics.jsonl and run.json.',
     'Ctrl-C saves runs/<name>/latest and stops (resume with --resume); a second Ctrl-C quits at once.',
   ].join('\n'),
@@ -130,6 +132,7 @@ export const textTrainCommand: Command = {
     'sample-length': { type: 'string' },
     temperature: { type: 'string' },
     'skip-final-eval': { type: 'boolean' },
+    workers: { type: 'string' },
   },
   optionHelp: {
     config: 'run config (configs/text-*.json); default: the built-in default (configs/text-default.json)',
@@ -157,6 +160,8 @@ export const textTrainCommand: Command = {
     'sample-length': 'symbols sampled at the end (default from the config, 400)',
     temperature: 'sampling temperature for the final sample (default 1: the paper)',
     'skip-final-eval': 'skip the full validation/test evaluation at the end',
+    workers:
+      'data-parallel worker threads, each computing B/n streams of every batch (default 1: in process; on --resume: the run\'s count); no weight noise',
   },
   async run(args, io) {
     const { values } = args;
@@ -232,21 +237,48 @@ export const textTrainCommand: Command = {
       model = TextModel.create(run.model, vocabulary, createRng(run.training.seed));
     }
 
-    const trainer = new TextTrainer({
-      model,
-      train: corpus.splits.train,
-      valid: corpus.splits.valid,
-      config: run.training,
-      clock: () => performance.now(),
-      evalBatchSize: run.evaluation.batchSize,
-      ...(resumeFrom && {
-        resume: {
-          run: readTrainingJson(resumeFrom.decoded.training, resumeFrom.dir).run,
-          tensors: resumeFrom.decoded.tensors,
-          source: join(resumeFrom.dir, 'model.json'),
-        },
-      }),
-    });
+    // Data parallelism: the run's worker count (saved in checkpoints) unless --workers says otherwise.
+    const savedWorkers = (resumeFrom?.decoded.training as { workers?: unknown } | undefined)?.workers;
+    const workers = values.workers !== undefined ? positiveInt(values, 'workers', 1) : typeof savedWorkers === 'number' ? savedWorkers : 1;
+    if (resume && typeof savedWorkers === 'number' && workers !== savedWorkers) {
+      say(`note: the run used ${savedWorkers} worker(s), continuing with ${workers}: gradients are summed in another order (float32 rounding differences)`);
+    }
+    if (workers > 1 && run.training.weightNoise > 0) {
+      if (resumeFrom) disposeLoaded(resumeFrom);
+      model.dispose();
+      throw new ConfigError(`--workers ${workers} cannot be used with weight noise (${run.training.weightNoise}): the noise is sampled in the main process; train with --workers 1 or --weight-noise 0`);
+    }
+    let parallel: DataParallelGradients | undefined;
+    if (workers > 1) {
+      parallel = await createDataParallelGradients({ workers, model, batchSize: run.training.batchSize, seqLength: run.training.seqLength, backend: backend.name });
+      say(`data-parallel: ${workers} worker threads (${backend.name}${backend.name === 'wasm' ? ', 1 thread each' : ''}), streams ${parallel.shards.map(([a, b]) => `${a}–${b - 1}`).join(' | ')}`);
+    }
+    const closeWorkers = async (): Promise<void> => {
+      await parallel?.close();
+    };
+
+    let trainer: TextTrainer;
+    try {
+      trainer = new TextTrainer({
+        model,
+        ...(parallel && { gradients: parallel.gradients }),
+        train: corpus.splits.train,
+        valid: corpus.splits.valid,
+        config: run.training,
+        clock: () => performance.now(),
+        evalBatchSize: run.evaluation.batchSize,
+        ...(resumeFrom && {
+          resume: {
+            run: readTrainingJson(resumeFrom.decoded.training, resumeFrom.dir).run,
+            tensors: resumeFrom.decoded.tensors,
+            source: join(resumeFrom.dir, 'model.json'),
+          },
+        }),
+      });
+    } catch (error) {
+      await closeWorkers();
+      throw error;
+    }
     if (resumeFrom) disposeLoaded(resumeFrom);
 
     const t = run.training;
@@ -255,7 +287,7 @@ export const textTrainCommand: Command = {
     const runConfigJson = { description: run.description, source: run.source, data: dataSpec, evaluation: run.evaluation, sampleLength: run.sampleLength };
     const checkpointExtra = {
       data: { dataset: dataSpec, corpus: corpus.name, conventions: [...corpus.conventions] },
-      training: { runConfig: runConfigJson, backend: backend.name },
+      training: { runConfig: runConfigJson, backend: backend.name, workers },
     };
     mkdirSync(runDir, { recursive: true });
     const metricsPath = join(runDir, 'metrics.jsonl');
@@ -265,7 +297,7 @@ export const textTrainCommand: Command = {
     };
     writeFileSync(
       join(runDir, 'run.json'),
-      `${JSON.stringify({ name, backend: backend.name, versions: backend.versions, config: { ...runConfigJson, model: model.config, training: t }, weights: model.numWeights() }, null, 1)}\n`,
+      `${JSON.stringify({ name, backend: backend.name, workers, versions: backend.versions, config: { ...runConfigJson, model: model.config, training: t }, weights: model.numWeights() }, null, 1)}\n`,
     );
     const startRun = trainer.runState;
     const limit = Math.min(trainer.totalSteps, maxSteps ?? Infinity);
@@ -332,6 +364,7 @@ export const textTrainCommand: Command = {
       });
     } finally {
       process.off('SIGINT', onSigint);
+      await closeWorkers();
     }
     const state = trainer.runState;
     // A final validation when the last update was not validated, so `best` reflects the end of training.
