@@ -4,10 +4,10 @@
  * I/O-free: it only defines the contract and applies the summed gradients exactly as {@link trainStep} does.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { clipByGlobalNorm, SeqgenError, type LstmState } from '@seqgen/core';
+import { SeqgenError, type LstmState } from '@seqgen/core';
 import type { Optimizer } from '@seqgen/core/train';
 import type { TextModel } from './text-model.js';
-import { DivergenceError, type TrainStepResult } from './train-step.js';
+import { applyGradients, DivergenceError, type TrainStepResult } from './train-step.js';
 
 /** One update's work for a {@link GradientFunction}. */
 export interface GradientRequest {
@@ -79,15 +79,6 @@ export async function delegatedTrainStep(
     if (name in params) byName[name] = g;
     else g.dispose();
   }
-  let gradNorm: number | undefined;
-  let grads = byName;
-  if (options.clipNorm !== undefined && options.clipNorm !== null) {
-    const clipped = clipByGlobalNorm(byName, options.clipNorm);
-    gradNorm = clipped.norm;
-    tf.dispose(Object.values(result.grads));
-    grads = clipped.grads;
-  }
-  optimizer.apply(grads, params);
-  tf.dispose(Object.values(grads));
+  const gradNorm = applyGradients(optimizer, params, byName, options.clipNorm);
   return { nats, count, state: result.state, ...(gradNorm !== undefined && { gradNorm }) };
 }

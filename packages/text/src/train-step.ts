@@ -84,15 +84,28 @@ export function trainStep(
     tf.dispose([...state2.h, ...state2.c]);
     throw new DivergenceError(`training diverged: the loss is ${nats}; the weights were not updated (try a lower learning rate or lstmClip)`);
   }
-  let gradNorm: number | undefined;
-  let grads = byName;
-  if (options.clipNorm !== undefined && options.clipNorm !== null) {
-    const clipped = clipByGlobalNorm(byName, options.clipNorm);
-    gradNorm = clipped.norm;
-    tf.dispose(Object.values(result.grads));
-    grads = clipped.grads;
-  }
-  optimizer.apply(grads, params);
-  tf.dispose(Object.values(grads));
+  const gradNorm = applyGradients(optimizer, params, byName, options.clipNorm);
   return { nats, count: T * B, state: state2, ...(gradNorm !== undefined && { gradNorm }) };
+}
+
+/**
+ * The end of an update, shared by {@link trainStep} and the delegated step: optional global-norm clipping, one
+ * optimiser step, and disposal of `grads` (consumed). Returns the norm before clipping when `clipNorm` is set.
+ */
+export function applyGradients(
+  optimizer: Optimizer,
+  params: Record<string, tf.Variable>,
+  grads: Record<string, tf.Tensor>,
+  clipNorm: number | null | undefined,
+): number | undefined {
+  if (clipNorm === undefined || clipNorm === null) {
+    optimizer.apply(grads, params);
+    tf.dispose(Object.values(grads));
+    return undefined;
+  }
+  const clipped = clipByGlobalNorm(grads, clipNorm);
+  tf.dispose(Object.values(grads));
+  optimizer.apply(clipped.grads, params);
+  tf.dispose(Object.values(clipped.grads));
+  return clipped.norm;
 }

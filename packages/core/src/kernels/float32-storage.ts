@@ -1,10 +1,10 @@
 /**
- * Float32 storage of the cpu and wasm backends for seqgen's fused kernels (lstm-sequence-kernels.ts,
+ * Registration and float32 storage of the cpu and wasm backends for seqgen's fused kernels (lstm-sequence-kernels.ts,
  * window-lstm-kernels.ts): allocate outputs and take typed-array views of inputs and outputs, through the
  * backends' public methods. Allocate every output first, then take views: a wasm heap growth detaches
  * earlier views.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 type Info = tf.TensorInfo;
 
@@ -43,4 +43,22 @@ export function float32StorageFor(backendName: string, backend: unknown): Float3
     },
     view: (i) => made.get(i) ?? (b.readSync(i.dataId) as Float32Array),
   };
+}
+
+/** A kernel name and the factory of its kernel function for one backend. */
+export type KernelFactory = readonly [kernelName: string, make: (backendName: string) => tf.KernelFunc];
+
+/**
+ * Registers seqgen's fused kernels for the cpu and wasm backends (once per kernel and backend) and says whether
+ * they serve the current backend. Other backends (webgl, webgpu, tfjs-node) fall back to plain ops.
+ */
+export function fusedKernelsAvailable(kernels: readonly KernelFactory[]): boolean {
+  const name = tf.getBackend();
+  if (name !== 'cpu' && name !== 'wasm') return false;
+  for (const backendName of ['cpu', 'wasm']) {
+    for (const [kernelName, make] of kernels) {
+      if (tf.getKernel(kernelName, backendName) === undefined) tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });
+    }
+  }
+  return true;
 }

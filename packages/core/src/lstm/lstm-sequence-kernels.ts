@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { sigmoidFast, tanhFast } from './fast-math.js';
-import { float32StorageFor as storageFor } from '../kernels/float32-storage.js';
+import { float32StorageFor as storageFor, fusedKernelsAvailable } from '../kernels/float32-storage.js';
 
 const STEP = 'SeqgenLstmStep';
 const STEP_GRAD = 'SeqgenLstmStepGrad';
@@ -215,26 +215,12 @@ function stepGradKernel(backendName: string): tf.KernelFunc {
   };
 }
 
-let registered = false;
-
 /** Whether the fused kernels serve the current backend (cpu, wasm); registers them on first use. */
 export function lstmSequenceKernelsAvailable(): boolean {
-  const name = tf.getBackend();
-  if (name !== 'cpu' && name !== 'wasm') return false;
-  if (!registered) {
-    registered = true;
-    for (const backendName of ['cpu', 'wasm']) {
-      for (const [kernelName, make] of [
-        [STEP, stepKernel],
-        [STEP_GRAD, stepGradKernel],
-      ] as const) {
-        if (tf.getKernel(kernelName, backendName) === undefined) {
-          tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });
-        }
-      }
-    }
-  }
-  return true;
+  return fusedKernelsAvailable([
+    [STEP, stepKernel],
+    [STEP_GRAD, stepGradKernel],
+  ]);
 }
 
 function run(name: string, inputs: Record<string, tf.Tensor | null>, attrs: Record<string, number>): tf.Tensor[] {

@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { expFast, sigmoidFast, tanhFast } from '../lstm/fast-math.js';
-import { float32StorageFor as storageFor } from '../kernels/float32-storage.js';
+import { float32StorageFor as storageFor, fusedKernelsAvailable } from '../kernels/float32-storage.js';
 
 const STEP = 'SeqgenWindowLstmStep';
 const STEP_GRAD = 'SeqgenWindowLstmStepGrad';
@@ -313,26 +313,12 @@ function stepGradKernel(backendName: string): tf.KernelFunc {
   };
 }
 
-let registered = false;
-
 /** Whether the fused kernels serve the current backend (cpu, wasm); registers them on first use. */
 export function windowLstmKernelsAvailable(): boolean {
-  const name = tf.getBackend();
-  if (name !== 'cpu' && name !== 'wasm') return false;
-  if (!registered) {
-    registered = true;
-    for (const backendName of ['cpu', 'wasm']) {
-      for (const [kernelName, make] of [
-        [STEP, stepKernel],
-        [STEP_GRAD, stepGradKernel],
-      ] as const) {
-        if (tf.getKernel(kernelName, backendName) === undefined) {
-          tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });
-        }
-      }
-    }
-  }
-  return true;
+  return fusedKernelsAvailable([
+    [STEP, stepKernel],
+    [STEP_GRAD, stepGradKernel],
+  ]);
 }
 
 /** Sizes of one {@link windowLstmSequence} call. */
