@@ -71,6 +71,29 @@ def bench_env():
     return {k: os.environ[k] for k in BENCH_ENV if k in os.environ}
 
 
+
+def time_steps(step, data, warmup, reps, steps, max_seconds, units_per_step):
+    """Runs `warmup` untimed steps, then up to `reps` timed repetitions of `steps` steps (no new repetition
+    after `max_seconds`); returns (units/s per rep, units per CPU-second per rep, the last loss)."""
+    last = None
+    for i in range(warmup):
+        last = step(*data[i % len(data)]).item()
+    rates, cpu_rates = [], []
+    timing_start = time.perf_counter()
+    for r in range(reps):
+        if r > 0 and time.perf_counter() - timing_start > max_seconds:
+            break
+        start = time.perf_counter()
+        cpu_start = time.process_time()
+        for i in range(steps):
+            loss = step(*data[i % len(data)])
+        last = loss.item()
+        seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start
+        rates.append(steps * units_per_step / seconds)
+        cpu_rates.append(steps * units_per_step / cpu_seconds)
+    return rates, cpu_rates, last
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--layers', type=int, default=1)
@@ -134,24 +157,7 @@ def main():
         return loss
 
     data = [batch() for _ in range(4)]
-    last_loss = None
-    for i in range(args.warmup):
-        last_loss = step(*data[i % len(data)]).item()
-    rates = []
-    cpu_rates = []
-    timing_start = time.perf_counter()
-    for r in range(args.reps):
-        if r > 0 and time.perf_counter() - timing_start > args.max_seconds:
-            break
-        start = time.perf_counter()
-        cpu_start = time.process_time()
-        for i in range(args.steps):
-            loss = step(*data[i % len(data)])
-        last_loss = loss.item()
-        seconds = time.perf_counter() - start
-        cpu_seconds = time.process_time() - cpu_start
-        rates.append(args.steps * T * B / seconds)
-        cpu_rates.append(args.steps * T * B / cpu_seconds)
+    rates, cpu_rates, last_loss = time_steps(step, data, args.warmup, args.reps, args.steps, args.max_seconds, T * B)
 
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {

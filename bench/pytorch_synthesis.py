@@ -27,9 +27,8 @@ import math
 import resource
 import statistics
 import sys
-import time
 
-from pytorch_lstm import bench_env, blas_info
+from pytorch_lstm import bench_env, blas_info, time_steps
 
 
 def main():
@@ -128,23 +127,7 @@ def main():
         return loss
 
     data = [batch() for _ in range(2)]
-    last = None
-    for i in range(args.warmup):
-        last = step(*data[i % len(data)]).item()
-    rates, cpu_rates = [], []
-    timing_start = time.perf_counter()
-    for r in range(args.reps):
-        if r > 0 and time.perf_counter() - timing_start > args.max_seconds:
-            break
-        start = time.perf_counter()
-        cpu_start = time.process_time()
-        for i in range(args.steps):
-            loss = step(*data[i % len(data)])
-        last = loss.item()
-        seconds = time.perf_counter() - start
-        cpu_seconds = time.process_time() - cpu_start
-        rates.append(args.steps * T * B / seconds)
-        cpu_rates.append(args.steps * T * B / cpu_seconds)
+    rates, cpu_rates, last = time_steps(step, data, args.warmup, args.reps, args.steps, args.max_seconds, T * B)
 
     result = {
         'config': f'synthesis-{len(sizes)}x{sizes[0]}',
