@@ -20,3 +20,4 @@ export * from './train/clip.js';
 export * from './mdn/index.js';
 export * from './window/index.js';
 export { patchWasmKernels } from './kernels/wasm-kernels.js';
+export { setLstmSimdEnabled } from './kernels/lstm-simd.js';

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sigmoidFast, tanhFast } from './fast-math.js';
 import { float32StorageFor as storageFor, fusedKernelsAvailable } from '../kernels/float32-storage.js';
+import { lstmSimdFor } from '../kernels/lstm-simd.js';
 
 const STEP = 'SeqgenLstmStep';
 const STEP_GRAD = 'SeqgenLstmStepGrad';
@@ -100,7 +101,13 @@ function stepKernel(backendName: string): tf.KernelFunc {
     const act = st.view(actI);
     const c = st.view(cI);
     const h = st.view(hI);
-    forwardRows(t, B, H, zx, rec, cPrev, peep, act, c, h);
+    const simd = backendName === 'wasm' && H % 4 === 0 ? lstmSimdFor(backend) : null;
+    if (simd !== null) {
+      const zxAt = zx.byteOffset + t * B * 16 * H;
+      simd.forward(B, H, zxAt, rec.byteOffset, cPrev.byteOffset, peep?.byteOffset ?? 0, peep === null ? 0 : 1, act.byteOffset, c.byteOffset, h.byteOffset);
+    } else {
+      forwardRows(t, B, H, zx, rec, cPrev, peep, act, c, h);
+    }
     return [actI, cI, hI];
   };
 }
@@ -206,6 +213,21 @@ function stepGradKernel(backendName: string): tf.KernelFunc {
     const dz = st.view(dzI);
     const dcOut = st.view(dcI);
     const dPeep = dPeepI === null ? null : st.view(dPeepI);
+    const simd = backendName === 'wasm' && H % 4 === 0 ? lstmSimdFor(backend) : null;
+    if (simd !== null) {
+      // float32 running sum, added to in place by the kernel
+      if (dPeep !== null) {
+        if (dPeepIn === null) dPeep.fill(0);
+        else dPeep.set(dPeepIn);
+      }
+      const row = B * H * 4; // bytes of one [B, H] row block
+      simd.backward(
+        B, H, clip < 0 ? Infinity : clip, dy.byteOffset + t * row, dRec?.byteOffset ?? 0, dRec === null ? 0 : 1,
+        dcNext === null ? dy.byteOffset + T * row : dcNext.byteOffset, act.byteOffset + t * 5 * row, cs.byteOffset + t * row,
+        cs.byteOffset + (t + 1) * row, peep?.byteOffset ?? 0, dPeep?.byteOffset ?? 0, dPeep === null ? 0 : 1, dz.byteOffset, dcOut.byteOffset,
+      );
+      return dPeepI === null ? [dzI, dcI] : [dzI, dcI, dPeepI];
+    }
     const sums = hasPeep ? new Float64Array(3 * H) : null;
     backwardRows(t, T, B, H, clip, dy, dRec, dcNext, act, cs, peep, sums, dz, dcOut);
     if (dPeep !== null && sums !== null) {

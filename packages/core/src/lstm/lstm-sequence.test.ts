@@ -5,6 +5,7 @@ import '../train/register-gradients.js';
 import { createRng } from '../rng.js';
 import { expFast, sigmoidFast, tanhFast } from './fast-math.js';
 import { lstmSequence, lstmSequenceOps } from './lstm-sequence.js';
+import { lstmSimdFor, setLstmSimdEnabled } from '../kernels/lstm-simd.js';
 
 type SequenceOp = typeof lstmSequence;
 
@@ -56,6 +57,9 @@ const CASES: Array<[string, Case]> = [
   ['no peepholes, clip 0.05', { T: 6, B: 3, H: 5, peep: false, clip: 0.05 }],
   ['no peepholes, no clip', { T: 4, B: 2, H: 3, peep: false, clip: null }],
   ['T = 1, peepholes, clip 0.05', { T: 1, B: 2, H: 4, peep: true, clip: 0.05 }],
+  // H a multiple of 4: the WebAssembly SIMD kernels run on wasm (lstm-simd.wat), the JS loops on cpu
+  ['H = 8, peepholes, clip 0.05', { T: 5, B: 3, H: 8, peep: true, clip: 0.05 }],
+  ['H = 12, no peepholes, no clip', { T: 4, B: 2, H: 12, peep: false, clip: null }],
 ];
 
 describeBackends(['cpu', 'wasm'], 'lstmSequence (fused kernels) against lstmSequenceOps (reference)', () => {
@@ -101,6 +105,44 @@ describeBackends(['cpu', 'wasm'], 'lstmSequence (fused kernels) against lstmSequ
       tf.dispose([r.hidden, r.h, r.c]);
     });
     tf.dispose([...args, ...probes]);
+  });
+});
+
+describeBackends(['wasm'], 'lstmSequence: the WebAssembly SIMD step kernels', () => {
+  it('are used on wasm and agree with the JS loops within 2e-6 (relative), saturated gates and clipping included', () => {
+    expect(lstmSimdFor(tf.backend())).not.toBeNull();
+    for (const c of [
+      { T: 7, B: 5, H: 32, peep: true, clip: 0.3 },
+      { T: 3, B: 4, H: 16, peep: false, clip: null },
+    ] satisfies Case[]) {
+      const { args, probes } = inputsOf(c, 11);
+      // Pre-activations up to ±60 or so: exp's clamp and the saturated sigmoid/tanh are exercised.
+      const scaled = [tf.mul(args[0] as tf.Tensor, 12), ...args.slice(1)];
+      const simd = run(lstmSequence, c, scaled, probes);
+      const previous = setLstmSimdEnabled(false);
+      let js: ReturnType<typeof run>;
+      try {
+        js = run(lstmSequence, c, scaled, probes);
+      } finally {
+        setLstmSimdEnabled(previous);
+      }
+      simd.outputs.forEach((o, k) => expectClose(o, js.outputs[k] as Float32Array, { atol: 2e-6, rtol: 2e-6 }));
+      simd.grads.forEach((g, k) => expectClose(g, js.grads[k] as Float32Array, { atol: 2e-6, rtol: 2e-6 }));
+      // and they are not the same code: float32 vs float64 arithmetic leaves some last-bit differences
+      expect(simd.grads.some((g, k) => g.some((v, i) => v !== (js.grads[k] as Float32Array)[i]))).toBe(true);
+      tf.dispose([...args, ...probes, scaled[0] as tf.Tensor]);
+    }
+  });
+
+  it('the committed binaries are lstm-simd.wat compiled (run `pnpm --filter @seqgen/core build:wasm` after editing it)', async () => {
+    const { readFileSync } = await import('node:fs');
+    // @ts-expect-error plain .mjs build helper without types
+    const { compileLstmSimd } = (await import('../../scripts/compile-wat.mjs')) as { compileLstmSimd(wat: string): Promise<{ plain: Uint8Array; shared: Uint8Array }> };
+    const { LSTM_SIMD_PLAIN, LSTM_SIMD_SHARED } = await import('../kernels/lstm-simd.wasm.js');
+    const built = await compileLstmSimd(readFileSync(new URL('../kernels/lstm-simd.wat', import.meta.url), 'utf8'));
+    expect(Buffer.from(built.plain).toString('base64')).toBe(LSTM_SIMD_PLAIN);
+    expect(Buffer.from(built.shared).toString('base64')).toBe(LSTM_SIMD_SHARED);
+    for (const bytes of [built.plain, built.shared]) expect((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes)).toBe(true);
   });
 });
 

@@ -1,0 +1,73 @@
+/**
+ * The WebAssembly SIMD versions of the per-step LSTM kernels (lstm-simd.wat), instantiated against
+ * tfjs-backend-wasm's own memory so that they work on its tensors in place. Used by lstm-sequence-kernels.ts on
+ * the wasm backend when every gate block is a multiple of 4 floats; anywhere else (the cpu backend, no
+ * WebAssembly SIMD, a Content-Security-Policy that blocks compiling, an unknown tfjs build) the JS loops run.
+ */
+import { LSTM_SIMD_PLAIN, LSTM_SIMD_SHARED } from './lstm-simd.wasm.js';
+
+/** The two exports of lstm-simd.wat; every pointer is a byte offset into the backend's heap. */
+export interface LstmSimdKernels {
+  forward(B: number, H: number, zx: number, rec: number, cPrev: number, peep: number, hasPeep: number, act: number, c: number, h: number): void;
+  backward(
+    B: number, H: number, clip: number, dy: number, dRec: number, hasRec: number, nx: number, act: number, cPrev: number,
+    cNext: number, peep: number, dPeep: number, hasPeep: number, dz: number, dcOut: number,
+  ): void;
+}
+
+interface WasmModuleLike {
+  asm?: { memory?: unknown };
+  wasmMemory?: unknown;
+}
+
+/** The part of the WebAssembly JS API used here (the libraries compile without DOM or Node types). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: abstract new (...args: never[]) => { buffer: ArrayBuffer | SharedArrayBuffer };
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+let enabled = true;
+const instances = new WeakMap<object, LstmSimdKernels | null>();
+
+/**
+ * Turns the SIMD kernels off (false: the JS loops run on wasm too) or back on; for A/B measurements and tests.
+ * @returns The previous setting.
+ */
+export function setLstmSimdEnabled(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
+}
+
+function decode(base64: string): Uint8Array {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * The SIMD kernels bound to the memory of `backend` (a tfjs-backend-wasm BackendWasm: its single-threaded
+ * build exports the memory as `wasm.asm.memory`, the threaded build keeps a shared one in `wasm.wasmMemory`),
+ * or null when they cannot run there (turned off, no memory found, compile or link refused).
+ */
+export function lstmSimdFor(backend: unknown): LstmSimdKernels | null {
+  if (!enabled || wasmApi === undefined) return null;
+  const module = (backend as { wasm?: WasmModuleLike }).wasm;
+  const memory = module?.asm?.memory ?? module?.wasmMemory;
+  if (!(memory instanceof wasmApi.Memory)) return null;
+  const known = instances.get(memory);
+  if (known !== undefined) return known;
+  let kernels: LstmSimdKernels | null = null;
+  try {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const instance = new wasmApi.Instance(new wasmApi.Module(decode(shared ? LSTM_SIMD_SHARED : LSTM_SIMD_PLAIN)), { env: { memory } });
+    kernels = instance.exports as unknown as LstmSimdKernels;
+  } catch {
+    kernels = null; // no SIMD, a blocked compile, or a memory the import does not accept: the JS loops run
+  }
+  instances.set(memory, kernels);
+  return kernels;
+}

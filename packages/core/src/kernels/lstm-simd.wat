@@ -1,0 +1,180 @@
+;; The per-step gate kernels of lstmSequence (lstm-sequence-kernels.ts) in WebAssembly SIMD (f32x4), run on
+;; tfjs-backend-wasm's own heap: the module imports the backend's memory, so the kernels read and write the
+;; tensors where they are, without a copy. Compiled by tooling/scripts/build-wasm.mjs into lstm-simd.wasm.ts
+;; (twice: this text with a plain memory import, and with a shared one for the threaded build).
+;;
+;; Same arithmetic as forwardRows/backwardRows, in float32 (the JS loops use float64 then round): every gate
+;; block H must be a multiple of 4; pointers are byte offsets of the first row of the step (the caller adds t).
+;; exp is Cephes' expf (range reduction by n ln 2 in two parts, degree-6 polynomial, 2^n from the exponent
+;; bits), relative error ≈ 1e-7; arguments are clamped to [-87.3, 88.3] so that 2^n stays a normal float.
+(module
+  (import "env" "memory" (memory 1 MEMORY_LIMITS))
+
+  ;; e^x for four lanes.
+  (func $exp (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3))
+                             (v128.const f32x4 88.3 88.3 88.3 88.3)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $x)
+                                        (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+                             (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
+                             (v128.const f32x4 1 1 1 1)))
+    (f32x4.mul (local.get $p)
+               (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  ;; σ(x) = 1 / (1 + e^−x)
+  (func $sigmoid (param $x v128) (result v128)
+    (f32x4.div (v128.const f32x4 1 1 1 1)
+               (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp (f32x4.neg (local.get $x))))))
+
+  ;; tanh x = 1 − 2 / (e^2x + 1)
+  (func $tanh (param $x v128) (result v128)
+    (f32x4.sub (v128.const f32x4 1 1 1 1)
+               (f32x4.div (v128.const f32x4 2 2 2 2)
+                          (f32x4.add (call $exp (f32x4.add (local.get $x) (local.get $x))) (v128.const f32x4 1 1 1 1)))))
+
+  ;; One forward step, B rows (see stepKernel): zx and rec `[B, 4H]` rows of the step, cPrev `[B, H]`, peep `[3H]`
+  ;; (hasPeep 0: none), outputs act `[B, 5H]` = [i, f, g, o, tanh c], c and h `[B, H]`. Offsets in bytes.
+  (func (export "forward")
+    (param $B i32) (param $H i32) (param $zx i32) (param $rec i32) (param $cPrev i32) (param $peep i32) (param $hasPeep i32)
+    (param $act i32) (param $c i32) (param $h i32)
+    (local $b i32) (local $j i32) (local $hb i32) (local $zr i32) (local $rr i32) (local $sr i32) (local $ar i32)
+    (local $cp v128) (local $ai v128) (local $af v128) (local $ag v128) (local $ao v128)
+    (local $i v128) (local $f v128) (local $g v128) (local $o v128) (local $cn v128) (local $tc v128)
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $b) (local.get $B)))
+        (local.set $zr (i32.add (local.get $zx) (i32.mul (local.get $b) (i32.shl (local.get $hb) (i32.const 2)))))
+        (local.set $rr (i32.add (local.get $rec) (i32.mul (local.get $b) (i32.shl (local.get $hb) (i32.const 2)))))
+        (local.set $sr (i32.mul (local.get $b) (local.get $hb)))
+        (local.set $ar (i32.add (local.get $act) (i32.mul (local.get $sr) (i32.const 5))))
+        (local.set $j (i32.const 0))
+        (block $cols_done
+          (loop $cols
+            (br_if $cols_done (i32.ge_u (local.get $j) (local.get $hb)))
+            (local.set $cp (v128.load (i32.add (i32.add (local.get $cPrev) (local.get $sr)) (local.get $j))))
+            (local.set $ai (f32x4.add (v128.load (i32.add (local.get $zr) (local.get $j)))
+                                      (v128.load (i32.add (local.get $rr) (local.get $j)))))
+            (local.set $af (f32x4.add (v128.load (i32.add (i32.add (local.get $zr) (local.get $hb)) (local.get $j)))
+                                      (v128.load (i32.add (i32.add (local.get $rr) (local.get $hb)) (local.get $j)))))
+            (local.set $ag (f32x4.add (v128.load (i32.add (i32.add (local.get $zr) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)))
+                                      (v128.load (i32.add (i32.add (local.get $rr) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)))))
+            (local.set $ao (f32x4.add (v128.load (i32.add (i32.add (local.get $zr) (i32.mul (local.get $hb) (i32.const 3))) (local.get $j)))
+                                      (v128.load (i32.add (i32.add (local.get $rr) (i32.mul (local.get $hb) (i32.const 3))) (local.get $j)))))
+            (if (local.get $hasPeep)
+              (then
+                (local.set $ai (f32x4.add (local.get $ai) (f32x4.mul (v128.load (i32.add (local.get $peep) (local.get $j))) (local.get $cp))))
+                (local.set $af (f32x4.add (local.get $af)
+                                          (f32x4.mul (v128.load (i32.add (i32.add (local.get $peep) (local.get $hb)) (local.get $j))) (local.get $cp))))))
+            (local.set $i (call $sigmoid (local.get $ai)))
+            (local.set $f (call $sigmoid (local.get $af)))
+            (local.set $g (call $tanh (local.get $ag)))
+            (local.set $cn (f32x4.add (f32x4.mul (local.get $f) (local.get $cp)) (f32x4.mul (local.get $i) (local.get $g))))
+            (if (local.get $hasPeep)
+              (then
+                (local.set $ao (f32x4.add (local.get $ao)
+                                          (f32x4.mul (v128.load (i32.add (i32.add (local.get $peep) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)))
+                                                     (local.get $cn))))))
+            (local.set $o (call $sigmoid (local.get $ao)))
+            (local.set $tc (call $tanh (local.get $cn)))
+            (v128.store (i32.add (local.get $ar) (local.get $j)) (local.get $i))
+            (v128.store (i32.add (i32.add (local.get $ar) (local.get $hb)) (local.get $j)) (local.get $f))
+            (v128.store (i32.add (i32.add (local.get $ar) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)) (local.get $g))
+            (v128.store (i32.add (i32.add (local.get $ar) (i32.mul (local.get $hb) (i32.const 3))) (local.get $j)) (local.get $o))
+            (v128.store (i32.add (i32.add (local.get $ar) (i32.shl (local.get $hb) (i32.const 2))) (local.get $j)) (local.get $tc))
+            (v128.store (i32.add (i32.add (local.get $c) (local.get $sr)) (local.get $j)) (local.get $cn))
+            (v128.store (i32.add (i32.add (local.get $h) (local.get $sr)) (local.get $j)) (f32x4.mul (local.get $o) (local.get $tc)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $cols)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $rows))))
+
+  ;; One backward step, B rows (see stepGradKernel): dy, nx (dc_{t+1}' rows: dcNext, or dy row T), act, cPrev
+  ;; (cs row t) and cNext (cs row t + 1) point at the step's first row; dRec `[B, H]` (hasRec 0: none); peep
+  ;; `[3H]` and dPeep `[3H]` (the running peephole-gradient sum, updated in place) when hasPeep; clip ≥ 0, or
+  ;; +inf for none. Outputs δz `[B, 4H]` and dc_t' `[B, H]`.
+  (func (export "backward")
+    (param $B i32) (param $H i32) (param $clip f32) (param $dy i32) (param $dRec i32) (param $hasRec i32) (param $nx i32)
+    (param $act i32) (param $cPrev i32) (param $cNext i32) (param $peep i32) (param $dPeep i32) (param $hasPeep i32)
+    (param $dz i32) (param $dcOut i32)
+    (local $b i32) (local $j i32) (local $hb i32) (local $sr i32) (local $ar i32) (local $zr i32)
+    (local $hi v128) (local $lo v128) (local $one v128)
+    (local $i v128) (local $f v128) (local $g v128) (local $o v128) (local $tc v128) (local $cp v128)
+    (local $dh v128) (local $dao v128) (local $dc v128) (local $dai v128) (local $daf v128) (local $dag v128) (local $dcp v128)
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $hi (f32x4.splat (local.get $clip)))
+    (local.set $lo (f32x4.neg (local.get $hi)))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $b) (local.get $B)))
+        (local.set $sr (i32.mul (local.get $b) (local.get $hb)))
+        (local.set $ar (i32.add (local.get $act) (i32.mul (local.get $sr) (i32.const 5))))
+        (local.set $zr (i32.add (local.get $dz) (i32.shl (local.get $sr) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (block $cols_done
+          (loop $cols
+            (br_if $cols_done (i32.ge_u (local.get $j) (local.get $hb)))
+            (local.set $i (v128.load (i32.add (local.get $ar) (local.get $j))))
+            (local.set $f (v128.load (i32.add (i32.add (local.get $ar) (local.get $hb)) (local.get $j))))
+            (local.set $g (v128.load (i32.add (i32.add (local.get $ar) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j))))
+            (local.set $o (v128.load (i32.add (i32.add (local.get $ar) (i32.mul (local.get $hb) (i32.const 3))) (local.get $j))))
+            (local.set $tc (v128.load (i32.add (i32.add (local.get $ar) (i32.shl (local.get $hb) (i32.const 2))) (local.get $j))))
+            (local.set $cp (v128.load (i32.add (i32.add (local.get $cPrev) (local.get $sr)) (local.get $j))))
+            (local.set $dh (v128.load (i32.add (i32.add (local.get $dy) (local.get $sr)) (local.get $j))))
+            (if (local.get $hasRec)
+              (then (local.set $dh (f32x4.add (local.get $dh) (v128.load (i32.add (i32.add (local.get $dRec) (local.get $sr)) (local.get $j)))))))
+            ;; δa_o = clip(dh tanh(c) o (1 − o))
+            (local.set $dao (f32x4.min (f32x4.max
+              (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dh) (local.get $tc)) (local.get $o)) (f32x4.sub (local.get $one) (local.get $o)))
+              (local.get $lo)) (local.get $hi)))
+            ;; dc = dc_{t+1}' + dh o (1 − tanh² c) + δa_o p_o
+            (local.set $dc (f32x4.add (v128.load (i32.add (i32.add (local.get $nx) (local.get $sr)) (local.get $j)))
+                                      (f32x4.mul (f32x4.mul (local.get $dh) (local.get $o))
+                                                 (f32x4.sub (local.get $one) (f32x4.mul (local.get $tc) (local.get $tc))))))
+            (if (local.get $hasPeep)
+              (then
+                (local.set $dc (f32x4.add (local.get $dc)
+                  (f32x4.mul (local.get $dao) (v128.load (i32.add (i32.add (local.get $peep) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j))))))))
+            ;; δa_i = clip(dc g i(1−i)), δa_f = clip(dc c_{t−1} f(1−f)), δa_g = clip(dc i (1−g²))
+            (local.set $dai (f32x4.min (f32x4.max
+              (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dc) (local.get $g)) (local.get $i)) (f32x4.sub (local.get $one) (local.get $i)))
+              (local.get $lo)) (local.get $hi)))
+            (local.set $daf (f32x4.min (f32x4.max
+              (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dc) (local.get $cp)) (local.get $f)) (f32x4.sub (local.get $one) (local.get $f)))
+              (local.get $lo)) (local.get $hi)))
+            (local.set $dag (f32x4.min (f32x4.max
+              (f32x4.mul (f32x4.mul (local.get $dc) (local.get $i)) (f32x4.sub (local.get $one) (f32x4.mul (local.get $g) (local.get $g))))
+              (local.get $lo)) (local.get $hi)))
+            ;; dc_t' = dc f + δa_i p_i + δa_f p_f; peephole sums
+            (local.set $dcp (f32x4.mul (local.get $dc) (local.get $f)))
+            (if (local.get $hasPeep)
+              (then
+                (local.set $dcp (f32x4.add (local.get $dcp)
+                  (f32x4.add (f32x4.mul (local.get $dai) (v128.load (i32.add (local.get $peep) (local.get $j))))
+                             (f32x4.mul (local.get $daf) (v128.load (i32.add (i32.add (local.get $peep) (local.get $hb)) (local.get $j)))))))
+                (v128.store (i32.add (local.get $dPeep) (local.get $j))
+                  (f32x4.add (v128.load (i32.add (local.get $dPeep) (local.get $j))) (f32x4.mul (local.get $dai) (local.get $cp))))
+                (v128.store (i32.add (i32.add (local.get $dPeep) (local.get $hb)) (local.get $j))
+                  (f32x4.add (v128.load (i32.add (i32.add (local.get $dPeep) (local.get $hb)) (local.get $j))) (f32x4.mul (local.get $daf) (local.get $cp))))
+                (v128.store (i32.add (i32.add (local.get $dPeep) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j))
+                  (f32x4.add (v128.load (i32.add (i32.add (local.get $dPeep) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)))
+                             (f32x4.mul (local.get $dao) (v128.load (i32.add (i32.add (local.get $cNext) (local.get $sr)) (local.get $j))))))))
+            (v128.store (i32.add (local.get $zr) (local.get $j)) (local.get $dai))
+            (v128.store (i32.add (i32.add (local.get $zr) (local.get $hb)) (local.get $j)) (local.get $daf))
+            (v128.store (i32.add (i32.add (local.get $zr) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)) (local.get $dag))
+            (v128.store (i32.add (i32.add (local.get $zr) (i32.mul (local.get $hb) (i32.const 3))) (local.get $j)) (local.get $dao))
+            (v128.store (i32.add (i32.add (local.get $dcOut) (local.get $sr)) (local.get $j)) (local.get $dcp))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $cols)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $rows)))))
