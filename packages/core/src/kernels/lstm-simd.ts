@@ -1,17 +1,22 @@
 /**
- * The WebAssembly SIMD versions of the per-step LSTM kernels (lstm-simd.wat), instantiated against
- * tfjs-backend-wasm's own memory so that they work on its tensors in place. Used by lstm-sequence-kernels.ts on
- * the wasm backend when every gate block is a multiple of 4 floats; anywhere else (the cpu backend, no
- * WebAssembly SIMD, a Content-Security-Policy that blocks compiling, an unknown tfjs build) the JS loops run.
+ * The WebAssembly SIMD versions of the per-step LSTM kernels and of Adam's update (lstm-simd.wat), instantiated
+ * against tfjs-backend-wasm's own memory so that they work on its tensors in place. Used by
+ * lstm-sequence-kernels.ts on the wasm backend when every gate block is a multiple of 4 floats, and by
+ * train/adam-kernel.ts; anywhere else (the cpu backend, no WebAssembly SIMD, a Content-Security-Policy that
+ * blocks compiling, an unknown tfjs build) the JS loops run.
  */
 import { LSTM_SIMD_PLAIN, LSTM_SIMD_SHARED } from './lstm-simd.wasm.js';
 
-/** The two exports of lstm-simd.wat; every pointer is a byte offset into the backend's heap. */
+/** The exports of lstm-simd.wat; every pointer is a byte offset into the backend's heap. */
 export interface LstmSimdKernels {
   forward(B: number, H: number, zx: number, rec: number, cPrev: number, peep: number, hasPeep: number, act: number, c: number, h: number): void;
   backward(
     B: number, H: number, clip: number, dy: number, dRec: number, hasRec: number, nx: number, act: number, cPrev: number,
     cNext: number, peep: number, dPeep: number, hasPeep: number, dz: number, dcOut: number,
+  ): void;
+  adam(
+    n: number, w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number,
+    b1: number, b2: number, c1: number, c2: number, d1: number, d2: number, lr: number, eps: number,
   ): void;
 }
 

@@ -1,7 +1,7 @@
-;; The per-step gate kernels of lstmSequence (lstm-sequence-kernels.ts) in WebAssembly SIMD (f32x4), run on
-;; tfjs-backend-wasm's own heap: the module imports the backend's memory, so the kernels read and write the
-;; tensors where they are, without a copy. Compiled by tooling/scripts/build-wasm.mjs into lstm-simd.wasm.ts
-;; (twice: this text with a plain memory import, and with a shared one for the threaded build).
+;; The per-step gate kernels of lstmSequence (lstm-sequence-kernels.ts) and Adam's update (train/adam-kernel.ts)
+;; in WebAssembly SIMD (f32x4), run on tfjs-backend-wasm's own heap: the module imports the backend's memory, so
+;; the kernels read and write the tensors where they are, without a copy. Compiled by scripts/build-wasm.mjs into
+;; lstm-simd.wasm.ts (twice: this text with a plain memory import, and with a shared one for the threaded build).
 ;;
 ;; Same arithmetic as forwardRows/backwardRows, in float32 (the JS loops use float64 then round): every gate
 ;; block H must be a multiple of 4; pointers are byte offsets of the first row of the step (the caller adds t).
@@ -177,4 +177,45 @@
             (local.set $j (i32.add (local.get $j) (i32.const 16)))
             (br $cols)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $rows)))))
+        (br $rows))))
+  ;; Adam's update of n floats (see train/adam-kernel.ts): m' = β1 m + c1 g, v' = β2 v + c2 g², w' = w − (m'/d1 · lr) /
+  ;; (√(v'/d2) + eps), every operation in float32 in that order (c1 = 1 − β1, d1 = 1 − β1^t, … rounded by the caller).
+  (func (export "adam")
+    (param $n i32) (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $wo i32) (param $mo i32) (param $vo i32)
+    (param $b1 f32) (param $b2 f32) (param $c1 f32) (param $c2 f32) (param $d1 f32) (param $d2 f32) (param $lr f32) (param $eps f32)
+    (local $k i32) (local $end i32) (local $gk v128) (local $mk v128) (local $vk v128)
+    (local $sg f32) (local $sm f32) (local $sv f32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $k) (local.get $end)))
+        (local.set $gk (v128.load (i32.add (local.get $g) (local.get $k))))
+        (local.set $mk (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $k))) (f32x4.splat (local.get $b1)))
+                                  (f32x4.mul (local.get $gk) (f32x4.splat (local.get $c1)))))
+        (local.set $vk (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $k))) (f32x4.splat (local.get $b2)))
+                                  (f32x4.mul (f32x4.mul (local.get $gk) (local.get $gk)) (f32x4.splat (local.get $c2)))))
+        (v128.store (i32.add (local.get $mo) (local.get $k)) (local.get $mk))
+        (v128.store (i32.add (local.get $vo) (local.get $k)) (local.get $vk))
+        (v128.store (i32.add (local.get $wo) (local.get $k))
+          (f32x4.sub (v128.load (i32.add (local.get $w) (local.get $k)))
+                     (f32x4.div (f32x4.mul (f32x4.div (local.get $mk) (f32x4.splat (local.get $d1))) (f32x4.splat (local.get $lr)))
+                                (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vk) (f32x4.splat (local.get $d2)))) (f32x4.splat (local.get $eps))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $vec)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $k) (local.get $end)))
+        (local.set $sg (f32.load (i32.add (local.get $g) (local.get $k))))
+        (local.set $sm (f32.add (f32.mul (f32.load (i32.add (local.get $m) (local.get $k))) (local.get $b1)) (f32.mul (local.get $sg) (local.get $c1))))
+        (local.set $sv (f32.add (f32.mul (f32.load (i32.add (local.get $v) (local.get $k))) (local.get $b2))
+                                (f32.mul (f32.mul (local.get $sg) (local.get $sg)) (local.get $c2))))
+        (f32.store (i32.add (local.get $mo) (local.get $k)) (local.get $sm))
+        (f32.store (i32.add (local.get $vo) (local.get $k)) (local.get $sv))
+        (f32.store (i32.add (local.get $wo) (local.get $k))
+          (f32.sub (f32.load (i32.add (local.get $w) (local.get $k)))
+                   (f32.div (f32.mul (f32.div (local.get $sm) (local.get $d1)) (local.get $lr))
+                            (f32.add (f32.sqrt (f32.div (local.get $sv) (local.get $d2))) (local.get $eps)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $tail))))
+)

@@ -1,5 +1,8 @@
-import { describeBackends, expectClose } from '@seqgen/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import { describeBackends, expectClose, expectNoLeaks } from '@seqgen/test-utils';
 import { expect, it } from 'vitest';
+import { createRng } from '../rng.js';
+import { adamKernelAvailable, adamStep } from './adam-kernel.js';
 import torch from './__fixtures__/torch-optimizers.json';
 import { createOptimizer, type AdamSpec } from './optimizers.js';
 import { trajectory } from './__fixtures__/trajectory.js';
@@ -49,5 +52,27 @@ describeBackends(['cpu', 'wasm'], 'Adam', () => {
     const fixture = torch.cases.adam;
     const actual = trajectory(fixture.spec as AdamSpec, torch.initial, torch.grads, torch.shape);
     fixture.weights.forEach((e, step) => expectClose(actual[step] as number[], e, { atol: 1e-6, rtol: 1e-5 }));
+  });
+
+  it('the one-kernel update (adam-kernel.ts) equals the op-by-op float32 formula bit for bit, and leaks nothing', async () => {
+    expect(adamKernelAvailable()).toBe(true);
+    const rng = createRng(5);
+    const n = 1031; // not a multiple of 4: the SIMD loop's scalar tail runs too
+    const rand = (scale: number): tf.Tensor => tf.tensor(Float32Array.from({ length: n }, () => scale * rng.normal()));
+    const [w, g, m] = [rand(1), rand(3), rand(0.1)];
+    const v = tf.abs(rand(0.01));
+    const spec = { learningRate: 0.003, beta1: 0.85, beta2: 0.997, epsilon: 1e-7 };
+    for (const t of [1, 2, 7]) {
+      const fused = tf.tidy(() => adamStep(w, g, m, v, { ...spec, t }).map((x) => Array.from(x.dataSync())));
+      const ops = tf.tidy(() => {
+        const m2 = tf.add(tf.mul(m, spec.beta1), tf.mul(g, 1 - spec.beta1));
+        const v2 = tf.add(tf.mul(v, spec.beta2), tf.mul(tf.square(g), 1 - spec.beta2));
+        const change = tf.div(tf.mul(tf.div(m2, 1 - spec.beta1 ** t), spec.learningRate), tf.add(tf.sqrt(tf.div(v2, 1 - spec.beta2 ** t)), spec.epsilon));
+        return [tf.sub(w, change), m2, v2].map((x) => Array.from(x.dataSync()));
+      });
+      expect(fused).toEqual(ops);
+    }
+    await expectNoLeaks(() => tf.dispose(adamStep(w, g, m, v, { ...spec, t: 3 })));
+    tf.dispose([w, g, m, v]);
   });
 });

@@ -1,5 +1,6 @@
 /** Adam with bias correction (not in the paper; a common modern choice, e.g. for synthesis replications). */
 import * as tf from '@tensorflow/tfjs-core';
+import { adamKernelAvailable, adamStep } from './adam-kernel.js';
 import { SlotOptimizer, type AdamSpec, type SlotValues } from './optimizers-base.js';
 
 /**
@@ -12,6 +13,11 @@ export class Adam extends SlotOptimizer<Required<AdamSpec>> {
   }
   protected override update(w: tf.Tensor, grad: tf.Tensor, s: SlotValues, t: number): { w: tf.Tensor; slots: SlotValues } {
     const { learningRate, beta1, beta2, epsilon } = this.spec;
+    if (adamKernelAvailable()) {
+      // cpu, wasm: the same float32 arithmetic as below, in one kernel (adam-kernel.ts)
+      const [w2, m2, v2] = adamStep(w, grad, s.m as tf.Tensor, s.v as tf.Tensor, { learningRate, beta1, beta2, epsilon, t });
+      return { w: w2, slots: { m: m2, v: v2 } };
+    }
     const m = tf.add(tf.mul(s.m as tf.Tensor, beta1), tf.mul(grad, 1 - beta1));
     const v = tf.add(tf.mul(s.v as tf.Tensor, beta2), tf.mul(tf.square(grad), 1 - beta2));
     const mHat = tf.div(m, 1 - beta1 ** t);
