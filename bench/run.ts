@@ -8,6 +8,8 @@
  *    57-symbol alphabet) in points/s, reference shape T = 300 points, batch 32, texts of 30 characters, for the
  *    paper's 3×400 and the shipped default 2×128: seqgen's HandwritingModel + trainStep (bench/tfjs-synthesis.ts)
  *    and a PyTorch version of the same net (bench/pytorch_synthesis.py, peephole-free LSTM layers).
+ *    With --workers (default 2 on 2+ cores), both also get a "data-parallel W workers" wasm row (seqgen text/hand
+ *    train --workers: W single-threaded wasm worker threads; bench/data-parallel.ts, tfjs-synthesis.ts --workers).
  * 3. Sampling: text at batch 1, symbol by symbol, with the default text model (chars/s), and seconds to write a
  *    60-character line with the shipped synthesis model (bench/sample-speed.ts), and the whole
  *    `seqgen hand write` command (Node start-up included).
@@ -68,7 +70,7 @@ const { values } = parseArgs({
     backends: { type: 'string' },
     // wasm thread counts, one result line each (field `threads`); default 1,2 on a machine with 2+ cores.
     'wasm-threads': { type: 'string' },
-    // Data-parallel worker counts for the LSTM rows (seqgen text train --workers; variant "data-parallel"),
+    // Data-parallel worker counts for the LSTM and synthesis rows (seqgen text/hand train --workers; variant "data-parallel"),
     // each worker a single-threaded wasm; default 2 on a machine with 2+ cores, '' for none.
     workers: { type: 'string' },
     reps: { type: 'string' },
@@ -389,6 +391,7 @@ async function runTrainTask(task: TrainTask, variants: readonly TorchVariant[], 
     });
   }
   let oneThreadCeiling: number | undefined;
+  let oneThreadRate: number | undefined;
   for (const run of tfjsRuns(task.backends, task.stock)) {
     const p = task.tfjsPlan(run.backend);
     const label = `${run.backend}${run.variant ? ` ${run.variant}` : ''}${run.threads !== undefined ? ` ${run.threads} thread(s)` : ''}`;
@@ -424,7 +427,10 @@ async function runTrainTask(task: TrainTask, variants: readonly TorchVariant[], 
         : ceiling
           ? round((100 * rate * flops) / ((gflops as number) * 1e9))
           : null;
-    if (run.backend === 'wasm' && run.variant === undefined && r.threads === 1 && ceiling) oneThreadCeiling = ceiling;
+    if (run.backend === 'wasm' && run.variant === undefined && r.threads === 1) {
+      oneThreadRate = rate;
+      if (ceiling) oneThreadCeiling = ceiling;
+    }
     emit({
       ...base,
       threads: r.threads,
@@ -454,10 +460,34 @@ async function runTrainTask(task: TrainTask, variants: readonly TorchVariant[], 
       tensorsLeaked: r.tensorsLeaked,
     });
   }
-  if (task.task === 'train-lstm' && task.backends.includes('wasm')) {
-    const [layers, hidden] = task.config.split('x');
-    for (const workers of dataParallelWorkers) {
-      const p = task.tfjsPlan('wasm');
+  if (!task.backends.includes('wasm')) return;
+  // Data parallelism (seqgen text/hand train --workers): W worker threads, each a single-threaded wasm.
+  const parallelBase = (workers: number): Record<string, unknown> => ({
+    task: task.task,
+    config: task.config,
+    backend: 'wasm',
+    variant: `data-parallel ${workers} workers`,
+    threads: 1,
+    workers,
+  });
+  const parallelRow = (workers: number, rate: number, extra: Record<string, unknown>): Record<string, unknown> => ({
+    ...parallelBase(workers),
+    [speedKey]: round(rate),
+    ...extra,
+    ratioToTorchInstalled: ratio(rate, torchRates.installed),
+    ratioToTorchOpenblas: ratio(rate, torchRates.openblas),
+    ratioToTorchTuned: ratio(rate, tuned),
+    torchTunedVariant: tunedVariant,
+    ratioToTorchBest: ratio(rate, fastest),
+    // Against W single-thread ceilings (each worker one core at the 1-thread matMul rate).
+    ceilingPerSec: oneThreadCeiling ? round(oneThreadCeiling * workers) : null,
+    pctOfCeiling: oneThreadCeiling ? round((100 * rate) / (oneThreadCeiling * workers)) : null,
+  });
+  for (const workers of dataParallelWorkers) {
+    const p = task.tfjsPlan('wasm');
+    const base = parallelBase(workers);
+    if (task.task === 'train-lstm') {
+      const [layers, hidden] = task.config.split('x');
       log(`${task.config} tfjs wasm data-parallel ${workers} workers: ${p.reps} x ${p.steps} steps (alternating with one process)`);
       const out = await runChild(process.execPath, [
         ...process.execArgv,
@@ -466,31 +496,49 @@ async function runTrainTask(task: TrainTask, variants: readonly TorchVariant[], 
         ...['--reps', String(p.reps), '--steps', String(p.steps), '--warmup', String(p.warmup)],
       ]);
       const r = out.code === 0 ? jsonLines(out.stdout).find((x) => x.model === task.config) : undefined;
-      const base = { task: task.task, config: task.config, backend: 'wasm', variant: `data-parallel ${workers} workers`, threads: 1, workers };
       if (!r) {
         emit({ ...base, error: failure(out) });
         continue;
       }
       const rates = r.charsPerSecond as Record<string, number>;
-      const rate = rates[String(workers)] as number;
       const rss = r.peakRssMiB as { afterW?: number };
-      emit({
-        ...base,
-        [speedKey]: round(rate),
-        inProcessCharsPerSec: round(rates['1'] as number),
-        ratioToInProcess: r.ratio,
-        ratioToTorchInstalled: ratio(rate, torchRates.installed),
-        ratioToTorchOpenblas: ratio(rate, torchRates.openblas),
-        ratioToTorchTuned: ratio(rate, tuned),
-        torchTunedVariant: tunedVariant,
-        ratioToTorchBest: ratio(rate, fastest),
-        // Against W single-thread ceilings (each worker one core at the 1-thread matMul rate).
-        ceilingPerSec: oneThreadCeiling ? round(oneThreadCeiling * workers) : null,
-        pctOfCeiling: oneThreadCeiling ? round((100 * rate) / (oneThreadCeiling * workers)) : null,
-        peakRssMB: rss.afterW !== undefined ? round(rss.afterW * 1.048576) : null,
-        reps: r.reps,
-        loadavg: r.loadavg,
-      });
+      emit(
+        parallelRow(workers, rates[String(workers)] as number, {
+          inProcessCharsPerSec: round(rates['1'] as number),
+          ratioToInProcess: r.ratio,
+          peakRssMB: rss.afterW !== undefined ? round(rss.afterW * 1.048576) : null,
+          reps: r.reps,
+          loadavg: r.loadavg,
+        }),
+      );
+    } else {
+      // Synthesis: bench/tfjs-synthesis.ts --workers W in its own process, main thread single-threaded too.
+      log(`${task.config} tfjs wasm data-parallel ${workers} workers: up to ${p.reps} x ${p.steps} steps`);
+      const out = await runChild(process.execPath, [
+        ...process.execArgv,
+        join(here, task.tfjsScript),
+        ...['--backend', 'wasm', '--threads', '1', '--workers', String(workers), '--no-matmul'],
+        ...task.tfjsArgs(p.steps, p.warmup, p.reps),
+        ...['--max-seconds', String(maxSeconds)],
+      ]);
+      const r = out.code === 0 ? lastJsonLine(out.stdout) : undefined;
+      if (!r) {
+        emit({ ...base, error: failure(out) });
+        continue;
+      }
+      const rate = r[speedKey] as number;
+      emit(
+        parallelRow(workers, rate, {
+          [cpuKey]: round(r[cpuKey] as number),
+          // Against the in-process single-threaded wasm row above (separate processes, not alternated).
+          ratioToInProcess: ratio(rate, oneThreadRate),
+          peakRssMB: r.peakRssMB,
+          repsPointsPerSec: r.repsPointsPerSec,
+          stepsPerRep: r.stepsPerRep,
+          reps: r.reps,
+          tensorsLeaked: r.tensorsLeaked,
+        }),
+      );
     }
   }
 }

@@ -10,14 +10,19 @@
  * eos with probability 0.05, so the mask is all ones) and a text of U characters drawn from the paper's
  * 57-symbol alphabet. Optimiser: Adam (the paper's RMSProp costs the same per weight; bench/pytorch_synthesis.py
  * uses Adam too). Every step also reads the loss and the gradient norm back (trainStep does), as training does.
+ *
+ * `--workers N` (N >= 2): data-parallel, as `seqgen hand train --workers N`: N worker threads (each its own
+ * single-threaded backend and model copy) differentiate B/N lines each and `delegatedTrainStep` applies one
+ * update on this thread (pass `--threads 1` for a single-threaded main thread too).
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@seqgen/core';
 import { createOptimizer } from '@seqgen/core/train';
 import { PAPER_ALPHABET, type HandwritingLine } from '@seqgen/datasets';
-import { HandwritingModel, makeBatch, trainStep } from '@seqgen/handwriting';
+import { HandwritingModel, delegatedTrainStep, makeBatch, trainStep } from '@seqgen/handwriting';
 import { initBackend } from '../packages/cli/src/backend.js';
+import { createHandDataParallelGradients } from '../packages/cli/src/parallel/hand-data-parallel.js';
 import { MatmulProbe, median, peakRssMB, round } from './bench-util.js';
 
 const { values } = parseArgs({
@@ -39,6 +44,8 @@ const { values } = parseArgs({
     // Stop timing after the repetition that passes this many seconds (at least one repetition).
     'max-seconds': { type: 'string' },
     'no-matmul': { type: 'boolean', default: false },
+    // Data-parallel worker threads (1: in process, trainStep).
+    workers: { type: 'string', default: '1' },
   },
 });
 
@@ -54,7 +61,8 @@ const hiddenSizes = String(values.hidden).split(',').map((s) => {
   return n;
 });
 const [T, B, U, M, K] = [int('seq'), int('batch'), int('chars'), int('mixtures'), int('window-mixtures')];
-const [steps, warmup, reps] = [int('steps'), int('warmup'), int('reps')];
+const [steps, warmup, reps, workers] = [int('steps'), int('warmup'), int('reps'), int('workers')];
+if (workers < 1 || workers > B) throw new Error(`bench/tfjs-synthesis.ts: --workers expects 1 to the batch size ${B}, got ${workers}`);
 
 const maxSeconds = values['max-seconds'] === undefined ? Infinity : Number(values['max-seconds']);
 const backend = await initBackend({ requested: values.backend, patchKernels: values['stock-kernels'] !== true, threads: values.threads });
@@ -65,6 +73,7 @@ const model = new HandwritingModel(
   rng,
 );
 const optimizer = createOptimizer({ name: 'adam', learningRate: 1e-3 });
+const parallel = workers > 1 ? await createHandDataParallelGradients({ workers, model, batchSize: B, backend: backend.name }) : undefined;
 
 function syntheticLine(i: number): HandwritingLine {
   const offsets = new Float32Array(3 * T);
@@ -82,11 +91,14 @@ function syntheticLine(i: number): HandwritingLine {
 const batches = [0, 1].map((k) => makeBatch(Array.from({ length: B }, (_, b) => syntheticLine(k * B + b)), alphabet));
 
 let lastLossPerPoint = Number.NaN;
-function run(n: number): void {
-  for (let i = 0; i < n; i++) lastLossPerPoint = trainStep(model, optimizer, batches[i % batches.length] as (typeof batches)[number]).lossPerPoint;
+async function run(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const batch = batches[i % batches.length] as (typeof batches)[number];
+    lastLossPerPoint = (parallel ? await delegatedTrainStep(model, optimizer, parallel.gradients, batch) : trainStep(model, optimizer, batch)).lossPerPoint;
+  }
 }
 
-run(warmup);
+await run(warmup);
 // The backend's matMul rate in this process (same backend and threads), sampled between repetitions: the ceiling.
 const H = Math.max(...hiddenSizes);
 const probe = values['no-matmul'] === true ? null : new MatmulProbe(T, B, H, H);
@@ -97,7 +109,7 @@ const timingStart = performance.now();
 for (let r = 0; r < reps && (r === 0 || performance.now() - timingStart < maxSeconds * 1000); r++) {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  run(steps);
+  await run(steps);
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   rates.push((steps * T * B) / seconds);
@@ -106,6 +118,7 @@ for (let r = 0; r < reps && (r === 0 || performance.now() - timingStart < maxSec
 }
 const leaked = tf.memory().numTensors - tensorsBefore;
 const matmul = probe ? await probe.result() : null;
+await parallel?.close();
 
 const result = {
   config: `synthesis-${hiddenSizes.length}x${hiddenSizes[0] as number}`,
@@ -114,7 +127,8 @@ const result = {
   threadsNote: backend.threadsNote,
   simd: backend.simd,
   patchedKernels: backend.patchedKernels.length > 0,
-  model: 'seqgen HandwritingModel synthesis (peephole LSTM, soft window, skips, MDN), trainStep, Adam',
+  model: `seqgen HandwritingModel synthesis (peephole LSTM, soft window, skips, MDN), ${parallel ? `delegatedTrainStep, ${workers} data-parallel workers` : 'trainStep'}, Adam`,
+  workers,
   hiddenSizes,
   weights: model.numWeights(),
   T,

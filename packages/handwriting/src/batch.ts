@@ -62,3 +62,25 @@ export function makeBatch(lines: readonly HandwritingLine[], alphabet: readonly 
   const texts = lines.map((l) => (alphabet === null ? new Int32Array(0) : encodeText(l.text, alphabet)));
   return { steps: T, batch: B, inputs, targets, mask, lengths, texts };
 }
+
+/**
+ * The lines [start, end) of a batch as a batch of their own with the same T (their inputs, targets, mask,
+ * lengths and texts): what one worker of a data-parallel step differentiates. Copies; `batch` is not changed.
+ * @throws {@link ShapeError} unless 0 ≤ start < end ≤ B (integers).
+ */
+export function sliceBatch(batch: HandwritingBatch, start: number, end: number): HandwritingBatch {
+  const { steps: T, batch: B } = batch;
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > B || start >= end) {
+    throw new ShapeError(`sliceBatch: expected lines [start, end) with 0 <= start < end <= ${B}, got [${start}, ${end})`);
+  }
+  const Bk = end - start;
+  const inputs = new Float32Array(T * Bk * 3);
+  const targets = new Float32Array(T * Bk * 3);
+  const mask = new Float32Array(T * Bk);
+  for (let t = 0; t < T; t++) {
+    inputs.set(batch.inputs.subarray((t * B + start) * 3, (t * B + end) * 3), t * Bk * 3);
+    targets.set(batch.targets.subarray((t * B + start) * 3, (t * B + end) * 3), t * Bk * 3);
+    mask.set(batch.mask.subarray(t * B + start, t * B + end), t * Bk);
+  }
+  return { steps: T, batch: Bk, inputs, targets, mask, lengths: batch.lengths.slice(start, end), texts: batch.texts.slice(start, end) };
+}

@@ -4,6 +4,7 @@ export * from './model-config.js';
 export * from './batch.js';
 export * from './handwriting-model.js';
 export * from './train.js';
+export * from './gradients.js';
 export * from './fast-net.js';
 export * from './sample.js';
 export * from './plots.js';

@@ -59,14 +59,45 @@ export function trainStep(model: HandwritingModel, optimizer: Optimizer, batch: 
   } finally {
     if (noise) noise.adaptive.restore(model.params);
   }
+  let loss: number;
   try {
-    const loss = (value.dataSync() as Float32Array)[0] as number;
-    if (!Number.isFinite(loss)) throw new ShapeError(`trainStep: the loss is ${loss}; nothing was updated`);
-    const gradNorm = tf.tidy(() => Math.sqrt(Object.values(named).reduce((s, g) => s + (tf.sum(tf.square(g)).dataSync()[0] as number), 0)));
-    optimizer.apply(named, noise ? { ...model.params, ...noise.adaptive.logStd } : model.params);
-    return { lossPerSequence: loss, lossPerPoint: (loss * batch.batch) / Math.max(1, points), gradNorm };
+    loss = (value.dataSync() as Float32Array)[0] as number;
+  } catch (error) {
+    tf.dispose(Object.values(named));
+    throw error;
   } finally {
-    tf.dispose([value, ...Object.values(named)]);
+    value.dispose();
+  }
+  return applyStepGradients(optimizer, noise ? { ...model.params, ...noise.adaptive.logStd } : model.params, named, {
+    lossPerSequence: loss,
+    points,
+    batchSize: batch.batch,
+    where: 'trainStep',
+  });
+}
+
+/**
+ * The end of every update, shared by {@link trainStep} and {@link delegatedTrainStep} so both apply it
+ * identically: the finite-loss check, the gradients' global L2 norm, one optimiser step, the report. Consumes
+ * (disposes) `grads`, also when it throws.
+ * @param variables - What the optimiser updates, by the names of `grads`.
+ * @param loss - The batch's mean loss per line (nats), its real points and its line count B.
+ * @throws {@link ShapeError} when the loss is not finite (nothing is updated then).
+ */
+export function applyStepGradients(
+  optimizer: Optimizer,
+  variables: Record<string, tf.Variable>,
+  grads: Record<string, tf.Tensor>,
+  loss: { lossPerSequence: number; points: number; batchSize: number; where: string },
+): TrainStepReport {
+  try {
+    const { lossPerSequence, points, batchSize, where } = loss;
+    if (!Number.isFinite(lossPerSequence)) throw new ShapeError(`${where}: the loss is ${lossPerSequence}; nothing was updated`);
+    const gradNorm = tf.tidy(() => Math.sqrt(Object.values(grads).reduce((s, g) => s + (tf.sum(tf.square(g)).dataSync()[0] as number), 0)));
+    optimizer.apply(grads, variables);
+    return { lossPerSequence, lossPerPoint: (lossPerSequence * batchSize) / Math.max(1, points), gradNorm };
+  } finally {
+    tf.dispose(Object.values(grads));
   }
 }
 

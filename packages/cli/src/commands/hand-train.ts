@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AdaptiveWeightNoise } from '@seqgen/core/train';
 import { ConfigError, createOptimizer, createRng, type Optimizer } from '@seqgen/core';
 import { mixSeed, type HandwritingLine } from '@seqgen/datasets';
-import { HandwritingModel, evaluate, makeBatch, trainStep, type HandwritingModelConfig } from '@seqgen/handwriting';
+import { HandwritingModel, delegatedTrainStep, evaluate, makeBatch, trainStep, type HandwritingModelConfig } from '@seqgen/handwriting';
 import { numberOption, stringOption, UsageError, type Command } from '../command.js';
 import { initBackend } from '../backend.js';
 import { Progress } from '../progress.js';
@@ -16,6 +16,8 @@ import { loadHandData } from '../hand/data.js';
 import { loadHandModel, saveHandModel, type HandModelData, type HandTrainingState } from '../hand/model-io.js';
 import { defaultRunConfig, readRunConfig, type HandRunConfig } from '../hand/run-config.js';
 import { pickStyles, pointsPerChar } from '../hand/styles.js';
+import { createHandDataParallelGradients, type HandDataParallelGradients } from '../parallel/hand-data-parallel.js';
+import { assertWorkerCount } from '../parallel/worker-pool.js';
 
 /** The deterministic permutation of `n` items for epoch `epoch` (exact resume: batches depend only on the step). */
 export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
@@ -47,6 +49,7 @@ export const handTrainCommand: Command = {
     '  seqgen hand train --config configs/hand-prediction.paper-3x400.json --name pred-3x400',
     '  seqgen hand train --name hand-synth --resume                    # continue exactly where it stopped',
     '  seqgen hand train --name synth-awn --init-from runs/hand-synth/best --adaptive-noise 0.075   # paper §2.6 retraining',
+    '  seqgen hand train --task synthesis --name hand-synth --workers 2   # gradients of each batch in 2 threads (B/2 lines each)',
     'Writes runs/<name>/latest and runs/<name>/best (checkpoints), runs/<name>/metrics.jsonl and run.json.',
   ].join('\n'),
   options: {
@@ -67,6 +70,7 @@ export const handTrainCommand: Command = {
     resume: { type: 'boolean' },
     'adaptive-noise': { type: 'string' },
     'init-from': { type: 'string' },
+    workers: { type: 'string' },
   },
   optionHelp: {
     task: 'prediction | synthesis (default synthesis; or from --config)',
@@ -86,6 +90,8 @@ export const handTrainCommand: Command = {
     resume: 'continue runs/<name>/latest exactly (same batches, optimiser state)',
     'adaptive-noise': 'adaptive weight noise (Graves 2011, paper §2.6) with this initial std (paper: 0.075)',
     'init-from': "start from a checkpoint's weights (same network; the paper retrains with noise from trained weights)",
+    workers:
+      "data-parallel worker threads, each computing B/n lines of every batch (default 1: in process; on --resume: the run's count); not with --adaptive-noise",
   },
   async run(args, io) {
     const { values } = args;
@@ -148,6 +154,27 @@ export const handTrainCommand: Command = {
         throw new UsageError(`${runDir}/latest exists: pass --resume to continue it, or choose another --name`);
       }
     }
+    // Data parallelism: the run's worker count (saved in checkpoints) unless --workers says otherwise.
+    const savedWorkers = loaded?.training?.workers;
+    const workers = values.workers !== undefined ? numberOption(values, 'workers', 1) : typeof savedWorkers === 'number' ? savedWorkers : 1;
+    try {
+      assertWorkerCount(workers, run.train.batchSize, 'line');
+      const noiseStd = run.train.adaptiveWeightNoise ?? null;
+      if (workers > 1 && noiseStd !== null) {
+        throw new ConfigError(
+          `--workers ${workers} cannot be used with adaptive weight noise (--adaptive-noise ${noiseStd}): the noise is sampled in the main thread; train with --workers 1`,
+        );
+      }
+    } catch (error) {
+      if (loaded) {
+        loaded.model.dispose();
+        tf.dispose([...Object.values(loaded.optimizerState), ...Object.values(loaded.noiseState)]);
+      }
+      throw error;
+    }
+    if (resume && typeof savedWorkers === 'number' && workers !== savedWorkers) {
+      say(`note: the run used ${savedWorkers} worker(s), continuing with ${workers}: gradients are summed in another order (float32 rounding differences)`);
+    }
     const { dataset, from } = loadHandData(run.data, say);
     const train = dataset.lines.filter((l) => l.split === 'train');
     const validationAll = dataset.lines.filter((l) => l.split === 'validation');
@@ -184,7 +211,7 @@ export const handTrainCommand: Command = {
       }
       optimizer = createOptimizer(run.train.optimizer);
       mkdirSync(runDir, { recursive: true });
-      writeFileSync(join(runDir, 'run.json'), `${JSON.stringify({ ...run, backend: backend.name, data: { ...run.data, cache: from } }, null, 2)}\n`);
+      writeFileSync(join(runDir, 'run.json'), `${JSON.stringify({ ...run, backend: backend.name, workers, data: { ...run.data, cache: from } }, null, 2)}\n`);
     }
     const noiseStd = run.train.adaptiveWeightNoise ?? null;
     const noise = noiseStd === null ? null : new AdaptiveWeightNoise(model.params, { datasetSize: train.length, initStd: noiseStd });
@@ -217,6 +244,7 @@ export const handTrainCommand: Command = {
       elapsedSeconds: elapsed(),
       optimizer: run.train.optimizer,
       backend: backend.name,
+      workers,
       run,
     });
     say(
@@ -245,29 +273,40 @@ export const handTrainCommand: Command = {
       }
       return r.nllPerSequence;
     };
-    while (step < run.train.steps) {
-      const batch = makeBatch(batchLines(train, run.train.batchSize, run.train.seed, step), alphabet, run.train.maxPoints);
-      // The noise of step s depends only on (seed, s): exact resume needs no saved RNG.
-      const report = trainStep(model, optimizer, batch, noise ? { noise: { adaptive: noise, rng: createRng(mixSeed(run.train.seed + 7919, step)) } } : {});
-      step++;
-      window.push(report.lossPerSequence);
-      if (window.length > 20) window = window.slice(-20);
-      const mean = window.reduce((a, b) => a + b, 0) / window.length;
-      appendFileSync(metricsPath, `${JSON.stringify({ step, kind: 'train', ...report, seconds: elapsed() })}\n`);
-      progress.tick(1, { loss: mean, 'nats/pt': report.lossPerPoint });
-      if (step % run.train.evalEvery === 0 || step === run.train.steps) {
-        const v = validate();
-        if (best === null || v < best) {
-          best = v;
-          await saveHandModel(join(runDir, 'best'), model, modelData, state(), null);
+    let parallel: HandDataParallelGradients | undefined;
+    if (workers > 1) {
+      parallel = await createHandDataParallelGradients({ workers, model, batchSize: run.train.batchSize, backend: backend.name });
+      say(`data-parallel: ${workers} worker threads (${parallel.backend}${parallel.backend === 'wasm' ? ', 1 thread each' : ''}), lines ${parallel.shards.map(([a, b]) => `${a}–${b - 1}`).join(' | ')}`);
+    }
+    try {
+      while (step < run.train.steps) {
+        const batch = makeBatch(batchLines(train, run.train.batchSize, run.train.seed, step), alphabet, run.train.maxPoints);
+        // The noise of step s depends only on (seed, s): exact resume needs no saved RNG.
+        const report = parallel
+          ? await delegatedTrainStep(model, optimizer, parallel.gradients, batch)
+          : trainStep(model, optimizer, batch, noise ? { noise: { adaptive: noise, rng: createRng(mixSeed(run.train.seed + 7919, step)) } } : {});
+        step++;
+        window.push(report.lossPerSequence);
+        if (window.length > 20) window = window.slice(-20);
+        const mean = window.reduce((a, b) => a + b, 0) / window.length;
+        appendFileSync(metricsPath, `${JSON.stringify({ step, kind: 'train', ...report, seconds: elapsed() })}\n`);
+        progress.tick(1, { loss: mean, 'nats/pt': report.lossPerPoint });
+        if (step % run.train.evalEvery === 0 || step === run.train.steps) {
+          const v = validate();
+          if (best === null || v < best) {
+            best = v;
+            await saveHandModel(join(runDir, 'best'), model, modelData, state(), null);
+          }
+        }
+        if (step % run.train.saveEvery === 0 || step === run.train.steps) {
+          await saveHandModel(join(runDir, 'latest'), model, modelData, state(), optimizer, noise?.logStd ?? {});
         }
       }
-      if (step % run.train.saveEvery === 0 || step === run.train.steps) {
-        await saveHandModel(join(runDir, 'latest'), model, modelData, state(), optimizer, noise?.logStd ?? {});
-      }
+    } finally {
+      await parallel?.close();
     }
     progress.finish();
-    const summary = { run: runDir, steps: step, bestValidation: best, seconds: elapsed(), backend: backend.name };
+    const summary = { run: runDir, steps: step, bestValidation: best, seconds: elapsed(), backend: backend.name, workers };
     if (json) io.out.write(`${JSON.stringify({ kind: 'done', ...summary })}\n`);
     else io.out.write(`done: ${step} steps in ${(summary.seconds / 60).toFixed(1)} min; best validation ${best?.toFixed(1)} nats/line; ${runDir}\n`);
     model.dispose();

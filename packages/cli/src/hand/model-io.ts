@@ -28,6 +28,8 @@ export interface HandTrainingState {
   elapsedSeconds: number;
   optimizer: unknown;
   backend: string;
+  /** Data-parallel worker threads the run trained with (`--workers`; absent in older checkpoints: 1). */
+  workers?: number;
   /** The whole run config (for `--resume`). */
   run: unknown;
 }

@@ -1,44 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectClose } from '@seqgen/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runChild } from '../__fixtures__/run-child.js';
 import { shardStreams } from './data-parallel.js';
 
-const packageDir = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = fileURLToPath(new URL('../__fixtures__/data-parallel-child.ts', import.meta.url));
 const bin = fileURLToPath(new URL('../bin.ts', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'seqgen-data-parallel-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  signal: string | null;
-  /** Milliseconds from the last stdout/stderr output to the process end. */
-  exitAfterMs: number;
-}
-
-/** Runs a .ts script under tsx in a child process; killed after 40 s (which fails the exit assertions). */
-function runChild(script: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@seqgen/source', script, ...args], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let lastOutput = performance.now();
-    proc.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), (lastOutput = performance.now())));
-    proc.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), (lastOutput = performance.now())));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 40_000);
-    proc.on('error', reject);
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ stdout, stderr, code, signal, exitAfterMs: performance.now() - lastOutput });
-    });
-  });
-}
 
 interface ChildResult {
   bits: number[];

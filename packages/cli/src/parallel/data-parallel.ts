@@ -14,13 +14,11 @@
  * Why: on small batches ([32, 256] × [256, 1024] per time step) XNNPACK's thread pool does not pay off, while
  * whole shards in separate threads need no synchronisation inside the step.
  */
-import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, SeqgenError, type LstmState } from '@seqgen/core';
+import { ConfigError, type LstmState } from '@seqgen/core';
 import type { GradientFunction, GradientRequest, GradientResult, TextModel } from '@seqgen/text';
 import { stateLayout, type FromWorker, type GradientWorkerInit, type ToWorker } from './protocol.js';
+import { assertWorkerCount, contiguousShards, paramLayout, startWorkerPool, sumGradients, workerScriptUrl, writeWeights } from './worker-pool.js';
 
 /** Options of {@link createDataParallelGradients}. */
 export interface DataParallelOptions {
@@ -50,34 +48,8 @@ export interface DataParallelGradients {
   close(): Promise<void>;
 }
 
-interface Pending {
-  resolve: (message: FromWorker) => void;
-  reject: (error: Error) => void;
-}
-
-/** The default worker script: the .ts source under tsx/vitest, the bundled .js in dist. */
-function defaultWorkerUrl(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('./gradient-worker.ts', import.meta.url) : new URL('./parallel/gradient-worker.js', import.meta.url);
-}
-
-/**
- * How to start the worker: a .js script directly with the parent's Node flags; a .ts script (source runs under
- * tsx or vitest) through a tiny bootstrap that registers tsx's ESM hooks in the worker first (a `--import tsx`
- * flag alone does not reach a worker's entry module under Node 20), with the source export condition.
- */
-function workerEntry(url: URL): { entry: URL | string; eval: boolean; execArgv: string[] } {
-  if (!url.pathname.endsWith('.ts')) return { entry: url, eval: false, execArgv: process.execArgv };
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return { entry: code, eval: true, execArgv: ['--conditions=@seqgen/source'] };
-}
-
 /** Splits B streams into W contiguous shards whose sizes differ by at most one. */
-export function shardStreams(batchSize: number, workers: number): Array<[number, number]> {
-  const shards: Array<[number, number]> = [];
-  for (let k = 0; k < workers; k++) shards.push([Math.floor((k * batchSize) / workers), Math.floor(((k + 1) * batchSize) / workers)]);
-  return shards;
-}
+export const shardStreams: (batchSize: number, workers: number) => Array<[number, number]> = contiguousShards;
 
 /**
  * Starts W gradient workers and waits until each has loaded its backend and built its model copy.
@@ -86,45 +58,22 @@ export function shardStreams(batchSize: number, workers: number): Array<[number,
  */
 export async function createDataParallelGradients(options: DataParallelOptions): Promise<DataParallelGradients> {
   const { workers: W, model, batchSize: B, seqLength: T } = options;
-  if (!Number.isInteger(W) || W < 1 || W > B) {
-    throw new ConfigError(`--workers expects an integer from 1 to the batch size ${B} (each worker takes at least one stream), got ${W}`);
-  }
-  const paramNames = Object.keys(model.params);
-  const paramShapes = paramNames.map((n) => [...(model.params[n] as tf.Variable).shape]);
-  const sizes = paramNames.map((n) => (model.params[n] as tf.Variable).size);
-  const offsets: number[] = [];
-  let total = 0;
-  for (const size of sizes) {
-    offsets.push(total);
-    total += size;
-  }
+  assertWorkerCount(W, B, 'stream');
+  const layout = paramLayout(model.params);
   const hiddenSizes = [...model.config.hiddenSizes];
-  const layout = stateLayout(hiddenSizes, B);
-  const weightsBuffer = new SharedArrayBuffer(4 * total);
-  const gradBuffers = Array.from({ length: W }, () => new SharedArrayBuffer(4 * total));
+  const states = stateLayout(hiddenSizes, B);
+  const weightsBuffer = new SharedArrayBuffer(4 * layout.total);
+  const gradBuffers = Array.from({ length: W }, () => new SharedArrayBuffer(4 * layout.total));
   const idsBuffer = new SharedArrayBuffer(4 * 2 * T * B);
-  const stateBuffer = new SharedArrayBuffer(4 * layout.length);
+  const stateBuffer = new SharedArrayBuffer(4 * states.length);
   const weights = new Float32Array(weightsBuffer);
   const gradViews = gradBuffers.map((b) => new Float32Array(b));
   const ids = new Int32Array(idsBuffer);
   const shared = new Float32Array(stateBuffer);
   const shards = shardStreams(B, W);
   const fields = model.checkpointFields();
-  const url = options.workerUrl ?? defaultWorkerUrl();
-  const launch = workerEntry(url);
-
-  const pending: Array<Pending | undefined> = new Array(W).fill(undefined);
-  let broken: Error | undefined;
-  let closed = false;
-  const fail = (error: Error): void => {
-    broken ??= error;
-    pending.forEach((p, k) => {
-      pending[k] = undefined;
-      p?.reject(error);
-    });
-  };
-  const pool = shards.map(([start, end], index) => {
-    const init: GradientWorkerInit = {
+  const inits = shards.map(
+    ([start, end], index): GradientWorkerInit => ({
       index,
       streamStart: start,
       streamEnd: end,
@@ -132,94 +81,48 @@ export async function createDataParallelGradients(options: DataParallelOptions):
       seqLength: T,
       backend: options.backend,
       model: { config: fields.config, vocabulary: fields.data.vocabulary },
-      paramNames,
-      paramShapes,
-      offsets,
+      layout,
       weights: weightsBuffer,
       grads: gradBuffers[index] as SharedArrayBuffer,
       ids: idsBuffer,
       state: stateBuffer,
-    };
-    const worker = new Worker(launch.entry, { workerData: init, execArgv: launch.execArgv, eval: launch.eval });
-    worker.on('message', (message: FromWorker) => {
-      const p = pending[index];
-      pending[index] = undefined;
-      if (message.type === 'error') fail(new SeqgenError('backend', `gradient worker ${index}: ${message.message}`));
-      else p?.resolve(message);
-    });
-    worker.on('error', (error) => fail(new SeqgenError('backend', `gradient worker ${index} failed: ${error.message}`, { cause: error })));
-    worker.on('exit', (code) => {
-      if (!closed) fail(new SeqgenError('backend', `gradient worker ${index} exited unexpectedly (code ${code})`));
-    });
-    return worker;
+    }),
+  );
+  type Done = Extract<FromWorker, { type: 'done' }>;
+  const pool = await startWorkerPool<GradientWorkerInit, ToWorker, Done>({
+    url: options.workerUrl ?? workerScriptUrl('gradient-worker'),
+    inits,
+    backend: options.backend,
+    label: 'gradient worker',
   });
-  const expect = (index: number): Promise<FromWorker> =>
-    new Promise((resolve, reject) => {
-      if (broken) reject(broken);
-      else pending[index] = { resolve, reject };
-    });
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await Promise.all(pool.map((w) => w.terminate()));
-  };
-
-  let backend = options.backend;
-  try {
-    const ready = await Promise.all(pool.map((_, k) => expect(k)));
-    for (const m of ready) if (m.type === 'ready') backend = m.backend;
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  for (const w of pool) w.unref();
 
   let lastState: LstmState | undefined;
   const gradients = async (request: GradientRequest): Promise<GradientResult> => {
-    if (broken) throw broken;
-    if (closed) throw new SeqgenError('config', 'the data-parallel workers were closed');
     if (request.batchSize !== B || request.seqLength !== T) {
       throw new ConfigError(`data-parallel workers were started for batches of B ${B} × T ${T}, got B ${request.batchSize} × T ${request.seqLength}`);
     }
-    paramNames.forEach((n, i) => weights.set((request.params[n] as tf.Variable).dataSync(), offsets[i] as number));
+    writeWeights(weights, request.params, layout);
     ids.set(request.inputs, 0);
     ids.set(request.targets, T * B);
     const loadState = request.state !== lastState;
     if (loadState) {
       hiddenSizes.forEach((_, n) => {
-        shared.set((request.state.h[n] as tf.Tensor).dataSync(), layout.h[n] as number);
-        shared.set((request.state.c[n] as tf.Tensor).dataSync(), layout.c[n] as number);
+        shared.set((request.state.h[n] as tf.Tensor).dataSync(), states.h[n] as number);
+        shared.set((request.state.c[n] as tf.Tensor).dataSync(), states.c[n] as number);
       });
     }
     const message: ToWorker = { type: 'step', loadState };
-    let results: FromWorker[];
-    for (const w of pool) w.ref();
-    try {
-      const done = pool.map((_, k) => expect(k));
-      pool.forEach((w) => w.postMessage(message));
-      results = await Promise.all(done);
-    } finally {
-      for (const w of pool) w.unref();
-    }
+    const results = await pool.step(shards.map(() => message));
     let nats = 0;
-    for (const m of results) if (m.type === 'done') nats += m.nats;
-    const grads: Record<string, tf.Tensor> = {};
-    paramNames.forEach((n, i) => {
-      const off = offsets[i] as number;
-      const sum = (gradViews[0] as Float32Array).slice(off, off + (sizes[i] as number));
-      for (let k = 1; k < W; k++) {
-        const g = gradViews[k] as Float32Array;
-        for (let j = 0; j < sum.length; j++) sum[j] = (sum[j] as number) + (g[off + j] as number);
-      }
-      grads[n] = tf.tensor(sum, paramShapes[i]);
-    });
+    for (const m of results) nats += m.nats;
+    const grads = sumGradients(gradViews, layout);
     const rows = (at: number, H: number): tf.Tensor2D => tf.tensor2d(shared.slice(at, at + B * H), [B, H]);
     const state: LstmState = {
-      h: hiddenSizes.map((H, n) => rows(layout.h[n] as number, H)),
-      c: hiddenSizes.map((H, n) => rows(layout.c[n] as number, H)),
+      h: hiddenSizes.map((H, n) => rows(states.h[n] as number, H)),
+      c: hiddenSizes.map((H, n) => rows(states.c[n] as number, H)),
     };
     lastState = state;
     return { grads, nats, count: T * B, state };
   };
-  return { gradients, workers: W, shards, backend, close };
+  return { gradients, workers: W, shards, backend: pool.backend, close: pool.close };
 }

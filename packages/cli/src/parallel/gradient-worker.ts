@@ -11,6 +11,7 @@ import { createRng, softmaxCrossEntropy, type LstmState } from '@seqgen/core';
 import { TextModel, vocabularyFromJson } from '@seqgen/text';
 import { initBackend } from '../backend.js';
 import { stateLayout, type FromWorker, type GradientWorkerInit, type ToWorker } from './protocol.js';
+import { loadWeights, writeGradients } from './worker-pool.js';
 
 const init = workerData as GradientWorkerInit;
 const port = parentPort;
@@ -53,13 +54,7 @@ function writeState(state: LstmState): void {
 
 function step(loadState: boolean): number {
   const params = model.params;
-  init.paramNames.forEach((name, i) => {
-    const v = params[name] as tf.Variable;
-    const off = init.offsets[i] as number;
-    const t = tf.tensor(weights.slice(off, off + v.size), init.paramShapes[i]);
-    v.assign(t);
-    t.dispose();
-  });
+  loadWeights(weights, params, init.layout);
   if (loadState || local === undefined) {
     disposeLocal();
     local = readState();
@@ -76,7 +71,7 @@ function step(loadState: boolean): number {
   const targets = tf.tensor2d(targetIds, [T, Bk], 'int32');
   const start = local;
   let next: LstmState | undefined;
-  const vars = init.paramNames.map((n) => params[n] as tf.Variable);
+  const vars = init.layout.names.map((n) => params[n] as tf.Variable);
   try {
     // The loss trainStep differentiates, restricted to this shard: Σ_shard nats / B (B of the whole batch).
     const result = tf.variableGrads(() => {
@@ -85,7 +80,7 @@ function step(loadState: boolean): number {
       return tf.div(softmaxCrossEntropy(out.logits, targets), B) as tf.Scalar;
     }, vars);
     const nats = (result.value.dataSync()[0] as number) * B;
-    vars.forEach((v, i) => grads.set((result.grads[v.name] as tf.Tensor).dataSync(), init.offsets[i] as number));
+    writeGradients(grads, result.grads, params, init.layout);
     tf.dispose([result.value, ...Object.values(result.grads)]);
     const after = next as LstmState;
     writeState(after);

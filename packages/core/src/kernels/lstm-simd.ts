@@ -46,7 +46,10 @@ export function setLstmSimdEnabled(on: boolean): boolean {
   return previous;
 }
 
+/** base64 → bytes with the platform's atob (browsers, Node ≥ 16; the libraries compile without DOM types). */
 function decode(base64: string): Uint8Array {
+  const atob = (globalThis as { atob?: (data: string) => string }).atob;
+  if (atob === undefined) throw new Error('no atob');
   const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
