@@ -1,35 +1,17 @@
 import '@seqgen/core/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createRng, ShapeError, type Rng } from '@seqgen/core';
+import { createRng, ShapeError } from '@seqgen/core';
 import { createOptimizer } from '@seqgen/core/train';
-import type { HandwritingLine } from '@seqgen/datasets';
 import { expectClose, expectNoLeaks } from '@seqgen/test-utils';
 import { makeBatch, sliceBatch, type HandwritingBatch } from './batch.js';
 import { delegatedTrainStep, type HandwritingGradientFunction } from './gradients.js';
 import { HandwritingModel } from './handwriting-model.js';
-import type { HandwritingModelConfig } from './model-config.js';
+import { randomLine, tinySynthesisConfig } from './__fixtures__/tiny-synthesis.js';
 import { trainStep, type TrainStepReport } from './train.js';
 
-const config: HandwritingModelConfig = {
-  task: 'synthesis',
-  hiddenSizes: [6, 5],
-  mixtures: 2,
-  windowMixtures: 2,
-  alphabet: ['#', ' ', 'a', 'b'],
-  outputClip: 100,
-  lstmClip: 10,
-  kappaBiasInit: -3,
-};
-
-function line(rng: Rng, n: number, text: string): HandwritingLine {
-  return {
-    id: text,
-    text,
-    split: 'train',
-    offsets: Float32Array.from({ length: 3 * n }, (_, i) => (i % 3 === 2 ? (rng.next() < 0.3 ? 1 : 0) : rng.normal())),
-  };
-}
+const config = tinySynthesisConfig;
+const line = randomLine;
 
 function batchOf(seed: number): HandwritingBatch {
   const rng = createRng(seed);

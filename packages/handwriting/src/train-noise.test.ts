@@ -1,34 +1,16 @@
 import '@seqgen/core/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createRng, type Rng } from '@seqgen/core';
+import { createRng } from '@seqgen/core';
 import { AdaptiveWeightNoise, LOG_STD_SUFFIX, createOptimizer } from '@seqgen/core/train';
-import type { HandwritingLine } from '@seqgen/datasets';
 import { expectNoLeaks } from '@seqgen/test-utils';
 import { makeBatch } from './batch.js';
 import { HandwritingModel } from './handwriting-model.js';
-import type { HandwritingModelConfig } from './model-config.js';
+import { randomLine, tinySynthesisConfig } from './__fixtures__/tiny-synthesis.js';
 import { trainStep } from './train.js';
 
-const config: HandwritingModelConfig = {
-  task: 'synthesis',
-  hiddenSizes: [6, 5],
-  mixtures: 2,
-  windowMixtures: 2,
-  alphabet: ['#', ' ', 'a', 'b'],
-  outputClip: 100,
-  lstmClip: 10,
-  kappaBiasInit: -3,
-};
-
-function line(rng: Rng, n: number, text: string): HandwritingLine {
-  return {
-    id: text,
-    text,
-    split: 'train',
-    offsets: Float32Array.from({ length: 3 * n }, (_, i) => (i % 3 === 2 ? (rng.next() < 0.3 ? 1 : 0) : rng.normal())),
-  };
-}
+const config = tinySynthesisConfig;
+const line = randomLine;
 
 /** Runs `steps` noisy updates from seed 1 and returns every parameter's and log-std's values. */
 function train(steps: number, noiseSeed: number): { params: Record<string, number[]>; logStd: Record<string, number[]>; losses: number[] } {
