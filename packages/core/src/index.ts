@@ -21,3 +21,4 @@ export * from './mdn/index.js';
 export * from './window/index.js';
 export { patchWasmKernels } from './kernels/wasm-kernels.js';
 export { setLstmSimdEnabled } from './kernels/lstm-simd.js';
+export { matMulPacked, packWeights, type PackedWeights } from './kernels/packed-matmul.js';

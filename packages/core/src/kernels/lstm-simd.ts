@@ -1,5 +1,6 @@
 /**
- * The WebAssembly SIMD versions of the per-step LSTM kernels and of Adam's update (lstm-simd.wat), instantiated
+ * The WebAssembly SIMD versions of the per-step LSTM kernels, of Adam's update and of the matrix product
+ * (lstm-simd.wat), instantiated
  * against tfjs-backend-wasm's own memory so that they work on its tensors in place. Used by
  * lstm-sequence-kernels.ts on the wasm backend when every gate block is a multiple of 4 floats, and by
  * train/adam-kernel.ts; anywhere else (the cpu backend, no WebAssembly SIMD, a Content-Security-Policy that
@@ -18,6 +19,12 @@ export interface LstmSimdKernels {
     n: number, w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number,
     b1: number, b2: number, c1: number, c2: number, d1: number, d2: number, lr: number, eps: number,
   ): void;
+  /** B `[K, N]` (row stride ldb floats) → panels of 8 columns at out (`ceil(N/8)·8·K` floats). */
+  pack_b(K: number, N: number, b: number, ldb: number, out: number): void;
+  /** B = Wᵀ for W `[N, K]` (row stride ldw floats) → panels at out. */
+  pack_bt(K: number, N: number, w: number, ldw: number, out: number): void;
+  /** C `[M, N]` = A `[M, K]` · packed B (+ C when acc = 1); M, N, K ≥ 1; pstride = bytes between panels. */
+  gemm(M: number, N: number, K: number, a: number, lda: number, bp: number, pstride: number, c: number, ldc: number, acc: number): void;
 }
 
 interface WasmModuleLike {

@@ -218,4 +218,182 @@
                             (f32.add (f32.sqrt (f32.div (local.get $sv) (local.get $d2))) (local.get $eps)))))
         (local.set $k (i32.add (local.get $k) (i32.const 4)))
         (br $tail))))
+
+  ;; ---- Matrix products (the BatchMatMul kernel of kernels/wasm-kernels.ts and the recurrent products of the
+  ;; sequence kernels). B is first packed into panels of 8 columns: panel p (columns 8p..8p+7) is K rows of 8
+  ;; floats, zeros past column N, the panels one after another (K·32 bytes apart). The product then reads each
+  ;; panel as one contiguous run (no 4 KiB-strided rows: those alias in L1) and keeps a 4 × 8 block of C in 8
+  ;; registers: per k, 2 loads of B, 4 splats of A, 8 multiply-adds (f32x4.mul then f32x4.add, rounded like
+  ;; the JS reference). Sums run over k in order, k = 0 first.
+
+  ;; B [K, N] (row stride ldb floats) → panels at out.
+  (func (export "pack_b") (param $K i32) (param $N i32) (param $b i32) (param $ldb i32) (param $out i32)
+    (local $j i32) (local $k i32) (local $q i32) (local $w i32) (local $src i32) (local $dst i32) (local $rowb i32)
+    (local.set $rowb (i32.shl (local.get $ldb) (i32.const 2)))
+    (local.set $dst (local.get $out))
+    (block $done (loop $panels
+      (br_if $done (i32.ge_u (local.get $j) (local.get $N)))
+      (local.set $w (i32.sub (local.get $N) (local.get $j)))
+      (local.set $src (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+      (local.set $k (local.get $K))
+      (if (i32.ge_u (local.get $w) (i32.const 8))
+        (then
+          (loop $rows
+            (v128.store (local.get $dst) (v128.load (local.get $src)))
+            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (local.get $rowb)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (br_if $rows (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+        (else
+          (loop $rows
+            (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (v128.store offset=16 (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (local.set $q (i32.const 0))
+            (loop $cols
+              (f32.store (i32.add (local.get $dst) (i32.shl (local.get $q) (i32.const 2)))
+                         (f32.load (i32.add (local.get $src) (i32.shl (local.get $q) (i32.const 2)))))
+              (br_if $cols (i32.lt_u (local.tee $q (i32.add (local.get $q) (i32.const 1))) (local.get $w))))
+            (local.set $src (i32.add (local.get $src) (local.get $rowb)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (br_if $rows (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 8)))
+      (br $panels)))
+  )
+
+  ;; B = Wᵀ for W [N, K] (row stride ldw floats) → panels at out (what δz·W_hᵀ multiplies by).
+  (func (export "pack_bt") (param $K i32) (param $N i32) (param $wt i32) (param $ldw i32) (param $out i32)
+    (local $j i32) (local $k i32) (local $q i32) (local $w i32) (local $src i32) (local $dst i32) (local $panel i32)
+    (local $rowb i32) (local $pbytes i32)
+    (local.set $rowb (i32.shl (local.get $ldw) (i32.const 2)))
+    (local.set $pbytes (i32.shl (local.get $K) (i32.const 5)))
+    (local.set $panel (local.get $out))
+    (block $done (loop $panels
+      (br_if $done (i32.ge_u (local.get $j) (local.get $N)))
+      (local.set $w (i32.sub (local.get $N) (local.get $j)))
+      (if (i32.lt_u (local.get $w) (i32.const 8))
+        (then
+          (local.set $dst (local.get $panel))
+          (local.set $k (local.get $K))
+          (loop $zero
+            (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (v128.store offset=16 (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (br_if $zero (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+        (else (local.set $w (i32.const 8))))
+      (local.set $q (i32.const 0))
+      (loop $cols
+        (local.set $src (i32.add (local.get $wt) (i32.mul (i32.add (local.get $j) (local.get $q)) (local.get $rowb))))
+        (local.set $dst (i32.add (local.get $panel) (i32.shl (local.get $q) (i32.const 2))))
+        (local.set $k (local.get $K))
+        (loop $rows
+          (f32.store (local.get $dst) (f32.load (local.get $src)))
+          (local.set $src (i32.add (local.get $src) (i32.const 4)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+          (br_if $rows (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+        (br_if $cols (i32.lt_u (local.tee $q (i32.add (local.get $q) (i32.const 1))) (local.get $w))))
+      (local.set $panel (i32.add (local.get $panel) (local.get $pbytes)))
+      (local.set $j (i32.add (local.get $j) (i32.const 8)))
+      (br $panels)))
+  )
+
+  ;; Stores lanes 0..n−1 of v at p (n ≥ 4: all four), added to what is there when acc ≠ 0.
+  (func $store4 (param $p i32) (param $v v128) (param $n i32) (param $acc i32)
+    (if (i32.ge_s (local.get $n) (i32.const 4))
+      (then
+        (if (local.get $acc) (then (local.set $v (f32x4.add (v128.load (local.get $p)) (local.get $v)))))
+        (v128.store (local.get $p) (local.get $v))
+        (return)))
+    (if (local.get $acc)
+      (then (local.set $v (f32x4.add (local.get $v) (v128.load32_zero (local.get $p)))))) ;; lane 0 only; the rest below
+    (if (i32.ge_s (local.get $n) (i32.const 1)) (then (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v)))))
+    (if (i32.ge_s (local.get $n) (i32.const 2))
+      (then (f32.store offset=4 (local.get $p)
+        (f32.add (f32x4.extract_lane 1 (local.get $v)) (select (f32.load offset=4 (local.get $p)) (f32.const 0) (local.get $acc))))))
+    (if (i32.ge_s (local.get $n) (i32.const 3))
+      (then (f32.store offset=8 (local.get $p)
+        (f32.add (f32x4.extract_lane 2 (local.get $v)) (select (f32.load offset=8 (local.get $p)) (f32.const 0) (local.get $acc))))))
+  )
+
+  ;; Stores columns 0..n−1 (n ≥ 1) of a row of 8 held in two vectors.
+  (func $store8 (param $p i32) (param $v0 v128) (param $v1 v128) (param $n i32) (param $acc i32)
+    (call $store4 (local.get $p) (local.get $v0) (local.get $n) (local.get $acc))
+    (if (i32.gt_s (local.get $n) (i32.const 4))
+      (then (call $store4 (i32.add (local.get $p) (i32.const 16)) (local.get $v1) (i32.sub (local.get $n) (i32.const 4)) (local.get $acc))))
+  )
+
+  ;; C [M, N] (row stride ldc floats) = A [M, K] (row stride lda floats) · B (+ C when acc ≠ 0), B packed by
+  ;; pack_b/pack_bt; bp is the first row to use in panel 0 and pstride the bytes between panels (K-blocking:
+  ;; bp advanced by k0·32, pstride = K_packed·32). M, N, K ≥ 1.
+  (func (export "gemm") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $lda i32)
+        (param $bp i32) (param $pstride i32) (param $c i32) (param $ldc i32) (param $acc i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $last i32) (local $rowa i32) (local $rowc i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $pb i32) (local $pj i32) (local $cj i32)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $rowa (i32.shl (local.get $lda) (i32.const 2)))
+    (local.set $rowc (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $last (i32.sub (local.get $M) (i32.const 1)))
+    (block $idone (loop $rowblocks
+      (br_if $idone (i32.ge_u (local.get $i) (local.get $M)))
+        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowa))))
+        (local.set $a1 (i32.add (local.get $a) (i32.mul (select (i32.add (local.get $i) (i32.const 1)) (local.get $last)
+                                                                         (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $M)))
+                                                                 (local.get $rowa))))
+        (local.set $a2 (i32.add (local.get $a) (i32.mul (select (i32.add (local.get $i) (i32.const 2)) (local.get $last)
+                                                                         (i32.lt_u (i32.add (local.get $i) (i32.const 2)) (local.get $M)))
+                                                                 (local.get $rowa))))
+        (local.set $a3 (i32.add (local.get $a) (i32.mul (select (i32.add (local.get $i) (i32.const 3)) (local.get $last)
+                                                                         (i32.lt_u (i32.add (local.get $i) (i32.const 3)) (local.get $M)))
+                                                                 (local.get $rowa))))
+      (local.set $j (i32.const 0))
+      (local.set $pj (local.get $bp))
+      (block $jdone (loop $panels
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $N)))
+        (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0)) (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0)) (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0)) (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+        (local.set $p0 (local.get $a0)) (local.set $p1 (local.get $a1))
+        (local.set $p2 (local.get $a2)) (local.set $p3 (local.get $a3))
+        (local.set $pb (local.get $pj))
+        (local.set $k (local.get $K))
+        (loop $ks
+          (local.set $b0 (v128.load (local.get $pb)))
+          (local.set $b1 (v128.load offset=16 (local.get $pb)))
+            (local.set $s (v128.load32_splat (local.get $p0)))
+            (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
+            (local.set $s (v128.load32_splat (local.get $p1)))
+            (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $p1 (i32.add (local.get $p1) (i32.const 4)))
+            (local.set $s (v128.load32_splat (local.get $p2)))
+            (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $p2 (i32.add (local.get $p2) (i32.const 4)))
+            (local.set $s (v128.load32_splat (local.get $p3)))
+            (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $p3 (i32.add (local.get $p3) (i32.const 4)))
+          (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+          (br_if $ks (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+        (local.set $cj (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $rowc)) (i32.shl (local.get $j) (i32.const 2)))))
+          (if (i32.gt_u (i32.sub (local.get $M) (local.get $i)) (i32.const 0))
+            (then (call $store8 (i32.add (local.get $cj) (i32.mul (i32.const 0) (local.get $rowc))) (local.get $c00) (local.get $c01)
+                                (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))
+          (if (i32.gt_u (i32.sub (local.get $M) (local.get $i)) (i32.const 1))
+            (then (call $store8 (i32.add (local.get $cj) (i32.mul (i32.const 1) (local.get $rowc))) (local.get $c10) (local.get $c11)
+                                (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))
+          (if (i32.gt_u (i32.sub (local.get $M) (local.get $i)) (i32.const 2))
+            (then (call $store8 (i32.add (local.get $cj) (i32.mul (i32.const 2) (local.get $rowc))) (local.get $c20) (local.get $c21)
+                                (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))
+          (if (i32.gt_u (i32.sub (local.get $M) (local.get $i)) (i32.const 3))
+            (then (call $store8 (i32.add (local.get $cj) (i32.mul (i32.const 3) (local.get $rowc))) (local.get $c30) (local.get $c31)
+                                (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))
+        (local.set $pj (i32.add (local.get $pj) (local.get $pstride)))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $panels)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $rowblocks)))
+  )
 )

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
 import { concatColumns, splitBlocks, unstackRows } from './block-kernels.js';
 import { matMulT, sumRows } from './linear.js';
+import { matMulPacked, packWeights } from '../kernels/packed-matmul.js';
 import { lstmSequenceKernelsAvailable, lstmStepBackward, lstmStepForward } from './lstm-sequence-kernels.js';
 
 /** Output of {@link lstmSequence}. */
@@ -122,8 +123,10 @@ export function lstmSequence(
     const hs: tf.Tensor2D[] = [h0A]; // h_0..h_T
     const cs: tf.Tensor2D[] = [c0A]; // c_0..c_T (only the last two when not recording)
     const acts: tf.Tensor2D[] = [];
+    const whP = packWeights(whA, false); // wasm: W_h packed once for the T products (null: tf.matMul)
     for (let t = 0; t < T; t++) {
-      const rec = tf.matMul(hs[t] as tf.Tensor2D, whA) as tf.Tensor2D;
+      const hPrev = hs[t] as tf.Tensor2D;
+      const rec = whP === null ? (tf.matMul(hPrev, whA) as tf.Tensor2D) : matMulPacked(hPrev, whP);
       const [act, c, h] = lstmStepForward(t, { zx: zxA, rec, cPrev: cs[cs.length - 1] as tf.Tensor2D, peep: peepA });
       rec.dispose();
       if (recording) {
@@ -143,11 +146,14 @@ export function lstmSequence(
       save(peepA === null ? [...saved, whA] : [...saved, whA, peepA]);
     }
     tf.dispose([...acts, ...hs.slice(1), ...cs.slice(1)]);
+    whP?.panels.dispose();
 
     const gradFunc = (dy: tf.Tensor, savedIn: tf.Tensor[]): tf.Tensor[] => {
       const [actS, csS, hPrevS, whS, peepS] = savedIn as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D, tf.Tensor1D | undefined];
       const common = { dy: dy as tf.Tensor3D, act: actS, cs: csS, peep: peepS ?? null };
-      const whT = tf.transpose(whS) as tf.Tensor2D; // one transpose; matMul with transposeB is slow on wasm
+      const whTP = packWeights(whS, true); // wasm: W_hᵀ packed once
+      // elsewhere one transpose (matMul with transposeB is slow on wasm without the packed path)
+      const whT = whTP === null ? (tf.transpose(whS) as tf.Tensor2D) : null;
       let dRec: tf.Tensor2D | null = null; // δz_{t+1} W_hᵀ; after the loop ∂L/∂h_0
       let dc: tf.Tensor2D | null = null; // dc_{t+1}'; after the loop ∂L/∂c_0
       let dPeep: tf.Tensor1D | null = null;
@@ -158,11 +164,11 @@ export function lstmSequence(
         const dz = out[0] as tf.Tensor2D;
         dc = out[1] as tf.Tensor2D;
         dPeep = (out[2] as tf.Tensor1D | undefined) ?? null;
-        dRec = tf.matMul(dz, whT) as tf.Tensor2D;
+        dRec = whTP === null ? (tf.matMul(dz, whT as tf.Tensor2D) as tf.Tensor2D) : matMulPacked(dz, whTP);
         dzs[t] = dz;
       }
       const dZ = tf.stack(dzs) as tf.Tensor3D; // [T, B, 4H]
-      tf.dispose([...dzs, whT]);
+      tf.dispose([...dzs, ...(whT === null ? [] : [whT]), ...(whTP === null ? [] : [whTP.panels])]);
       const dWh = matMulT(tf.reshape(hPrevS, [T * B, H]) as tf.Tensor2D, tf.reshape(dZ, [T * B, 4 * H]) as tf.Tensor2D, true, false);
       const grads: tf.Tensor[] = [dZ, dWh];
       if (dPeep !== null) grads.push(dPeep);

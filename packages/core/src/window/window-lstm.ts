@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
 import { lstmCellOps } from '../lstm/lstm-cell.js';
 import { matMulT, sumRows } from '../lstm/linear.js';
+import { matMulPacked, packWeights } from '../kernels/packed-matmul.js';
 import { stepBackward, stepForward, windowLstmKernelsAvailable, type WindowLstmDims } from './window-lstm-kernels.js';
 import { windowStep } from './window-step.js';
 
@@ -127,6 +128,7 @@ export function windowLstmSequence(
     const winBA = args[hasPeep ? 5 : 4] as tf.Tensor1D;
 
     const wStack = tf.concat([whA, wExtraA], 0) as tf.Tensor2D; // [H + S, 4H]
+    const wStackP = packWeights(wStack, false); // wasm: packed once for the T products (null: tf.matMul)
     const winWT = tf.transpose(winWA) as tf.Tensor2D;
     const common = { zx: zxA, peep: peepA, winWT, winB: winBA, chars, mask: charMask };
     let c: tf.Tensor2D | null = null;
@@ -138,7 +140,7 @@ export function windowLstmSequence(
     const cs: tf.Tensor2D[] = [];
     const auxs: tf.Tensor2D[] = [];
     for (let t = 0; t < T; t++) {
-      const rec = hw === null ? null : (tf.matMul(hw, wStack) as tf.Tensor2D);
+      const rec = hw === null ? null : wStackP === null ? (tf.matMul(hw, wStack) as tf.Tensor2D) : matMulPacked(hw, wStackP);
       const [act, cN, hwN, row, aux] = stepForward(dims, t, { ...common, rec, cPrev: c, prevRow });
       rec?.dispose();
       if (recording) {
@@ -164,6 +166,7 @@ export function windowLstmSequence(
       save([value, ...stacked, ...rest]);
     }
     tf.dispose([...rows, ...acts, ...cs, ...auxs, ...hwPrev, hw as tf.Tensor2D, c as tf.Tensor2D]);
+    wStackP?.panels.dispose();
 
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const [valueS, actS, csS, auxS, hwPrevS, wStackS, winWS, charsS] = saved as [
@@ -174,7 +177,9 @@ export function windowLstmSequence(
       const common = {
         dy: dy as tf.Tensor3D, act: actS, cs: csS, aux: auxS, value: valueS, chars: charsS, mask: maskS, winW: winWS, peep: peepS,
       };
-      const wStackT = tf.transpose(wStackS) as tf.Tensor2D; // [4H, H + S]; matMul with transposeB is slow on wasm
+      const wStackTP = packWeights(wStackS, true); // wasm: [W_h; W_extra]ᵀ packed once
+      // elsewhere one transpose, [4H, H + S] (matMul with transposeB is slow on wasm without the packed path)
+      const wStackT = wStackTP === null ? (tf.transpose(wStackS) as tf.Tensor2D) : null;
       let dRec: tf.Tensor2D | null = null;
       let dKappa: tf.Tensor2D | null = null;
       let dc: tf.Tensor2D | null = null;
@@ -189,12 +194,14 @@ export function windowLstmSequence(
         dKappa = out[2] as tf.Tensor2D;
         dps[t] = out[3] as tf.Tensor2D;
         dPeep = (out[4] as tf.Tensor1D | undefined) ?? null;
-        dRec = t > 0 ? (tf.matMul(dz, wStackT) as tf.Tensor2D) : null;
+        dRec = t === 0 ? null : wStackTP === null ? (tf.matMul(dz, wStackT as tf.Tensor2D) as tf.Tensor2D) : matMulPacked(dz, wStackTP);
         dzs[t] = dz;
       }
       const dZ = tf.stack(dzs) as tf.Tensor3D; // [T, B, 4H]
       const dP = tf.stack(dps) as tf.Tensor3D; // [T, B, 3K]
-      tf.dispose([...dzs, ...dps, dc as tf.Tensor2D, dKappa as tf.Tensor2D, wStackT]);
+      tf.dispose([...dzs, ...dps, dc as tf.Tensor2D, dKappa as tf.Tensor2D]);
+      wStackT?.dispose();
+      wStackTP?.panels.dispose();
       const dZ2 = tf.reshape(dZ, [T * B, 4 * H]) as tf.Tensor2D;
       const dP2 = tf.reshape(dP, [T * B, 3 * K]) as tf.Tensor2D;
       const dWStack = matMulT(tf.reshape(hwPrevS, [T * B, H + S]) as tf.Tensor2D, dZ2, true, false); // [H + S, 4H]
