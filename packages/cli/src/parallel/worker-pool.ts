@@ -64,16 +64,51 @@ export function paramLayout(params: Record<string, tf.Variable>): ParamLayout {
 }
 
 /** Main thread: copies the current weights into the shared `weights` buffer. */
-export function writeWeights(into: Float32Array, params: Record<string, tf.Variable>, layout: ParamLayout): void {
-  layout.names.forEach((n, i) => into.set((params[n] as tf.Variable).dataSync(), layout.offsets[i] as number));
+/**
+ * A float32 tensor's values where the backend keeps them, without a copy: a view of the wasm heap, or the cpu
+ * backend's own array; null elsewhere (then callers copy through dataSync / assign). Valid until the next
+ * allocation on the backend (a wasm heap growth detaches it): use at once.
+ */
+function storageOf(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== 'float32') return null;
+  const backend = tf.backend() as unknown as {
+    typedArrayFromHeap?: (info: tf.TensorInfo) => Float32Array;
+    readSync?: (dataId: object) => unknown;
+  };
+  const name = tf.getBackend();
+  if (name === 'wasm' && typeof backend.typedArrayFromHeap === 'function') return backend.typedArrayFromHeap(t);
+  if (name === 'cpu' && typeof backend.readSync === 'function') {
+    const values = backend.readSync(t.dataId);
+    return values instanceof Float32Array ? values : null;
+  }
+  return null;
 }
 
-/** Worker: assigns the shared weights to its model copy's variables. */
+/** Main thread: copies every parameter's current values into the shared weights buffer. */
+export function writeWeights(into: Float32Array, params: Record<string, tf.Variable>, layout: ParamLayout): void {
+  layout.names.forEach((n, i) => {
+    const v = params[n] as tf.Variable;
+    into.set(storageOf(v) ?? v.dataSync(), layout.offsets[i] as number);
+  });
+}
+
+/**
+ * Worker: assigns the shared weights to its model copy's variables — written into their storage in place on
+ * wasm and cpu (the worker's variables are read only by its own forward pass; nothing else holds their data
+ * between steps), through `assign` elsewhere.
+ */
 export function loadWeights(from: Float32Array, params: Record<string, tf.Variable>, layout: ParamLayout): void {
   layout.names.forEach((name, i) => {
     const off = layout.offsets[i] as number;
-    const t = tf.tensor(from.slice(off, off + (layout.sizes[i] as number)), layout.shapes[i]);
-    (params[name] as tf.Variable).assign(t);
+    const values = from.subarray(off, off + (layout.sizes[i] as number));
+    const v = params[name] as tf.Variable;
+    const storage = storageOf(v);
+    if (storage !== null && storage.length === values.length) {
+      storage.set(values);
+      return;
+    }
+    const t = tf.tensor(values.slice(), layout.shapes[i]);
+    v.assign(t);
     t.dispose();
   });
 }
@@ -83,7 +118,7 @@ export function writeGradients(into: Float32Array, grads: Record<string, tf.Tens
   layout.names.forEach((n, i) => {
     const g = grads[(params[n] as tf.Variable).name];
     if (g === undefined) throw new SeqgenError('config', `no gradient for weight '${n}'`);
-    into.set(g.dataSync(), layout.offsets[i] as number);
+    into.set(storageOf(g) ?? g.dataSync(), layout.offsets[i] as number);
   });
 }
 

@@ -23,8 +23,13 @@ export interface LstmSimdKernels {
   pack_b(K: number, N: number, b: number, ldb: number, out: number): void;
   /** B = Wᵀ for W `[N, K]` (row stride ldw floats) → panels at out. */
   pack_bt(K: number, N: number, w: number, ldw: number, out: number): void;
-  /** C `[M, N]` = A `[M, K]` · packed B (+ C when acc = 1); M, N, K ≥ 1; pstride = bytes between panels. */
-  gemm(M: number, N: number, K: number, a: number, lda: number, bp: number, pstride: number, c: number, ldc: number, acc: number): void;
+  /**
+   * C `[M, N]` = A · packed B (+ C when acc = 1), A[i][k] at a + i·sai + k·sak bytes; M, N, K ≥ 1; pstride =
+   * bytes between panels.
+   */
+  gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, bp: number, pstride: number, c: number, ldc: number, acc: number): void;
+  /** out `[C, R]` = in `[R, C]`ᵀ. */
+  transpose(R: number, C: number, input: number, out: number): void;
 }
 
 interface WasmModuleLike {

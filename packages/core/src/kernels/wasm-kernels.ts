@@ -8,7 +8,7 @@
  * - `BatchMatMul` with `transposeA`/`transposeB` runs 10–25× slower than without (the backward pass of every
  *   matMul uses them), and without them XNNPACK's f32 GEMM reaches ≈ 43 GFLOP/s in one thread here. Replaced:
  *   float32 products run lstm-simd.wat's `gemm` over B packed into 8-column panels (packed-matmul.ts; ≈ 57
- *   GFLOP/s; Wᵀ packed directly, Aᵀ transposed explicitly first). Kept on XNNPACK: products of under 32 rows
+ *   GFLOP/s; transposed operands read in place, no transpose). Kept on XNNPACK: products of under 32 rows
  *   with a large B (batch-1 sampling steps: XNNPACK caches its packed weights between calls); where the SIMD
  *   module cannot run, transposes are explicit and XNNPACK multiplies.
  *
@@ -58,7 +58,7 @@ function replace(kernelName: string, kernelFunc: AnyKernelFunc): void {
  * packed copy of a weight tensor between calls, gemm would pack B on every call).
  */
 function ownMatMul(
-  a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, backend: WasmBackendLike, transposeKernel: AnyKernelFunc,
+  a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, backend: WasmBackendLike,
 ): tf.TensorInfo | null {
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== b.shape.length || a.shape.length < 2 || a.shape.length > 3) return null;
   const rank = a.shape.length;
@@ -76,21 +76,23 @@ function ownMatMul(
   const batch = Math.max(batchA, batchB);
   const out = backend.makeOutput(rank === 3 ? [batch, M, N] : [M, N], 'float32');
   if (batch === 0 || M === 0 || N === 0) return out;
-  let at = a;
-  if (transposeA) {
-    const perm = rank === 3 ? [0, 2, 1] : [1, 0];
-    at = transposeKernel({ inputs: { x: a }, attrs: { perm }, backend }) as tf.TensorInfo;
-  }
-  const pa = backend.dataIdMap.get(at.dataId).memoryOffset;
+  const pa = backend.dataIdMap.get(a.dataId).memoryOffset;
   const pb = backend.dataIdMap.get(b.dataId).memoryOffset;
   const pc = backend.dataIdMap.get(out.dataId).memoryOffset;
   for (let i = 0; i < batch; i++) {
     const ai = batchA === 1 ? 0 : i;
     const bi = batchB === 1 ? 0 : i;
-    wasmMatMul(simd, backend, M, N, K, pa + ai * M * K * 4, pb + bi * K * N * 4, transposeB, pc + i * M * N * 4);
+    wasmMatMul(simd, backend, M, N, K, pa + ai * M * K * 4, transposeA, pb + bi * K * N * 4, transposeB, pc + i * M * N * 4);
   }
-  if (at !== a) backend.disposeData(at.dataId);
   return out;
+}
+
+/**
+ * Whether the wasm BatchMatMul in use is this module's and runs lstm-simd's gemm: then transposed operands cost
+ * no explicit transpose (matMulT passes the flags).
+ */
+export function wasmTransposedMatMulFast(): boolean {
+  return patched && tf.getBackend() === 'wasm' && lstmSimdFor(tf.backend()) !== null;
 }
 
 /**
@@ -183,7 +185,7 @@ export function patchWasmKernels(): boolean {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     const backend = args.backend as WasmBackendLike;
-    const own = ownMatMul(a, b, transposeA, transposeB, backend, transposeKernel);
+    const own = ownMatMul(a, b, transposeA, transposeB, backend);
     if (own !== null) return own;
     if (!transposeA && !transposeB) return matMulOriginal(args);
     const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {

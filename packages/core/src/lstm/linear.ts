@@ -6,10 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
+import { wasmTransposedMatMulFast } from '../kernels/wasm-kernels.js';
 
-/** a·bᵀ / aᵀ·b, transposing explicitly on wasm (see the file comment). */
+/**
+ * a·bᵀ / aᵀ·b, transposing explicitly on wasm (see the file comment) unless the patched BatchMatMul multiplies
+ * transposed operands by lstm-simd's gemm (which reads them in place or transposes them faster itself).
+ */
 export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
-  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
+  if (tf.getBackend() !== 'wasm' || wasmTransposedMatMulFast()) return tf.matMul(a, b, transposeA, transposeB);
   return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
 }
 
