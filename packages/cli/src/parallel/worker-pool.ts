@@ -94,15 +94,17 @@ export function writeWeights(into: Float32Array, params: Record<string, tf.Varia
 
 /**
  * Worker: assigns the shared weights to its model copy's variables — written into their storage in place on
- * wasm and cpu (the worker's variables are read only by its own forward pass; nothing else holds their data
- * between steps), through `assign` elsewhere.
+ * wasm and cpu when no other tensor shares it (reference count 1: the worker's variables are read only by its
+ * own forward pass, whose tensors are gone between steps), through `assign` otherwise.
  */
 export function loadWeights(from: Float32Array, params: Record<string, tf.Variable>, layout: ParamLayout): void {
   layout.names.forEach((name, i) => {
     const off = layout.offsets[i] as number;
     const values = from.subarray(off, off + (layout.sizes[i] as number));
     const v = params[name] as tf.Variable;
-    const storage = storageOf(v);
+    const backend = tf.backend() as unknown as { refCount?: (dataId: object) => number };
+    const alone = typeof backend.refCount === 'function' && backend.refCount(v.dataId) === 1; // no tensor shares it
+    const storage = alone ? storageOf(v) : null;
     if (storage !== null && storage.length === values.length) {
       storage.set(values);
       return;

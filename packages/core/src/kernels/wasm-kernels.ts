@@ -12,6 +12,10 @@
  *   with a large B (batch-1 sampling steps: XNNPACK caches its packed weights between calls); where the SIMD
  *   module cannot run, transposes are explicit and XNNPACK multiplies.
  *
+ * - `Identity` copies its input (tf.clone, and tfjs clones every tensor a custom gradient saves: the LSTM's
+ *   activations, 2–3 % of a training step). Replaced: the output shares the input's data (reference-counted,
+ *   as Reshape does); tfjs tensors are never written in place.
+ *
  * Values equal the original kernels' (same copies; the products sum over k in order, as XNNPACK does: the tests
  * find them bit-identical). Applied once, only to the wasm backend; {@link patchWasmKernels} is idempotent.
  * The CLI applies it in `initBackend` when wasm is chosen; a browser app calls it after `tf.setBackend('wasm')`.
@@ -33,6 +37,7 @@ interface WasmBackendLike {
   dataIdMap: { get(id: unknown): WasmData };
   makeOutput(shape: number[], dtype: string): tf.TensorInfo;
   disposeData(id: unknown): boolean;
+  incRef(id: unknown): void;
   wasm: { HEAPU8: Uint8Array; _malloc(bytes: number): number; _free(ptr: number): void };
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
@@ -96,14 +101,14 @@ export function wasmTransposedMatMulFast(): boolean {
 }
 
 /**
- * Replaces the wasm `Slice`, `Unpack`, `SplitV` and `BatchMatMul` kernels by faster equivalents (see the module
+ * Replaces the wasm `Slice`, `Unpack`, `SplitV`, `BatchMatMul` and `Identity` kernels by faster equivalents (see the module
  * comment). Call after the wasm backend is registered (importing `@tensorflow/tfjs-backend-wasm`); a no-op when
  * it is not, or when already applied.
  * @returns Whether the kernels are patched.
  */
 export function patchWasmKernels(): boolean {
   if (patched) return true;
-  if (!tf.getKernel('Slice', 'wasm') || !tf.getKernel('BatchMatMul', 'wasm') || !tf.getKernel('Transpose', 'wasm')) return false;
+  if (!['Slice', 'BatchMatMul', 'Transpose', 'Identity'].every((name) => tf.getKernel(name, 'wasm'))) return false;
   const sliceOriginal = original('Slice');
   const matMulOriginal = original('BatchMatMul');
   const transposeKernel = original('Transpose');
@@ -149,6 +154,16 @@ export function patchWasmKernels(): boolean {
   };
 
   replace('Slice', (args: any) => fastSlice(args.inputs.x, args.attrs.begin, args.attrs.size, args.backend));
+
+  // Identity (tf.clone, and every tensor a custom gradient saves for its backward pass) shares the data, as
+  // Reshape does, instead of copying it: tfjs tensors are immutable.
+  const identityOriginal = original('Identity');
+  replace('Identity', (args: any) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return identityOriginal(args);
+    (args.backend as WasmBackendLike).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
 
   replace('Unpack', (args: any) => {
     const value = args.inputs.value as tf.TensorInfo;
