@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { expFast, sigmoidFast, tanhFast } from '../lstm/fast-math.js';
+import { lstmSimdFor } from '../kernels/lstm-simd.js';
 import { float32StorageFor as storageFor, fusedKernelsAvailable } from '../kernels/float32-storage.js';
 
 const STEP = 'SeqgenWindowLstmStep';
@@ -73,6 +74,14 @@ function stepKernel(backendName: string): tf.KernelFunc {
     const hwI = st.alloc([B, H + S]);
     const rowI = st.alloc([B, P]);
     const auxI = st.alloc([B, K3]);
+    // wasm: h_t W_p for all rows as one SIMD gemm (scratch allocated before any view: a heap growth detaches them)
+    const simd = backendName === 'wasm' ? lstmSimdFor(backend) : null;
+    const packI = simd === null ? null : st.alloc([Math.ceil(K3 / 8) * 8 * H]);
+    const projI = simd === null ? null : st.alloc([B, K3]);
+    // wasm, H a multiple of 4: the gates by lstm-simd's forward kernel (h_t into a dense scratch, zeros for the t = 0 state)
+    const simdGates = simd !== null && H % 4 === 0;
+    const hI = simdGates ? st.alloc([B, H]) : null;
+    const zeroI = simdGates && (inputs['rec'] === undefined || inputs['cPrev'] === undefined) ? st.alloc([B, H4]) : null;
     const zx = st.view(inputs['zx'] as Info);
     const rec = inputs['rec'] === undefined ? null : st.view(inputs['rec'] as Info);
     const cPrev = inputs['cPrev'] === undefined ? null : st.view(inputs['cPrev'] as Info);
@@ -90,7 +99,20 @@ function stepKernel(backendName: string): tf.KernelFunc {
     const p = new Float64Array(K3);
     const kappa = new Float64Array(K);
     const phi = new Float64Array(U);
-    for (let b = 0; b < B; b++) {
+    if (simd !== null && hI !== null) {
+      const hD = st.view(hI);
+      const zero = zeroI === null ? null : st.view(zeroI).fill(0);
+      simd.forward(
+        B, H, zx.byteOffset + t * B * H4 * 4, (rec ?? zero as Float32Array).byteOffset, (cPrev ?? zero as Float32Array).byteOffset,
+        peep?.byteOffset ?? 0, peep === null ? 0 : 1, act.byteOffset, c.byteOffset, hD.byteOffset,
+      );
+      for (let b = 0; b < B; b++) {
+        const hb = hD.subarray(b * H, (b + 1) * H);
+        hw.set(hb, b * (H + S));
+        row.set(hb, b * P);
+      }
+    }
+    for (let b = 0; b < B && hI === null; b++) {
       const z0 = (t * B + b) * H4;
       const r0 = b * H4;
       const a0 = b * 5 * H;
@@ -128,10 +150,23 @@ function stepKernel(backendName: string): tf.KernelFunc {
         hw[b * (H + S) + j] = h;
         row[o0 + j] = h;
       }
+    }
+    const proj = projI === null ? null : st.view(projI);
+    if (simd !== null && packI !== null && proj !== null) {
+      const pack = st.view(packI);
+      simd.pack_bt(H, K3, winWT.byteOffset, H, pack.byteOffset);
+      simd.gemm(B, K3, H, row.byteOffset, P * 4, 4, pack.byteOffset, H * 32, proj.byteOffset, K3, 0);
+    }
+    for (let b = 0; b < B; b++) {
+      const o0 = b * P;
       for (let q = 0; q < K3; q++) {
         let acc = winB[q] as number;
-        const w0 = q * H;
-        for (let j = 0; j < H; j++) acc += (row[o0 + j] as number) * (winWT[w0 + j] as number);
+        if (proj !== null) {
+          acc += proj[b * K3 + q] as number;
+        } else {
+          const w0 = q * H;
+          for (let j = 0; j < H; j++) acc += (row[o0 + j] as number) * (winWT[w0 + j] as number);
+        }
         p[q] = acc;
       }
       for (let k = 0; k < K; k++) {
@@ -171,6 +206,7 @@ function stepKernel(backendName: string): tf.KernelFunc {
         hw[b * (H + S) + H + s] = w;
       }
     }
+    for (const scratch of [packI, projI, hI, zeroI]) if (scratch !== null) (backend as { disposeData(id: object): void }).disposeData(scratch.dataId);
     return [actI, cI, hwI, rowI, auxI];
   };
 }
@@ -206,6 +242,13 @@ function stepGradKernel(backendName: string): tf.KernelFunc {
     const dKappaI = st.alloc([B, K]);
     const dpI = st.alloc([B, K3]);
     const dPeepI = hasPeep ? st.alloc([3 * H]) : null;
+    // wasm: δp W_pᵀ for all rows as one SIMD gemm (scratch allocated before any view)
+    const simd = backendName === 'wasm' ? lstmSimdFor(backend) : null;
+    const packI = simd === null ? null : st.alloc([Math.ceil(H / 8) * 8 * K3]);
+    const dhpI = simd === null ? null : st.alloc([B, H]);
+    // wasm, H a multiple of 4: the gates by lstm-simd's backward kernel (dh_t and the t = 0 / T − 1 zeros dense)
+    const simdGates = simd !== null && H % 4 === 0;
+    const zeroI = simdGates && (t === 0 || inputs['dcNext'] === undefined) ? st.alloc([B, H]) : null;
     const dy = st.view(inputs['dy'] as Info);
     const dRec = inputs['dRec'] === undefined ? null : st.view(inputs['dRec'] as Info);
     const dKappaNext = inputs['dKappaNext'] === undefined ? null : st.view(inputs['dKappaNext'] as Info);
@@ -272,6 +315,35 @@ function stepGradKernel(backendName: string): tf.KernelFunc {
         dKappa[b * K + k] = dk;
       }
       for (let q = 0; q < K3; q++) dpOut[b * K3 + q] = dp[q] as number;
+    }
+    const dhp = dhpI === null ? null : st.view(dhpI);
+    if (simd !== null && packI !== null && dhp !== null) {
+      const pack = st.view(packI);
+      simd.pack_bt(K3, H, winW.byteOffset, K3, pack.byteOffset);
+      simd.gemm(B, H, K3, dpOut.byteOffset, K3 * 4, 4, pack.byteOffset, K3 * 32, dhp.byteOffset, H, 0);
+    }
+    if (simdGates && simd !== null && dhp !== null) {
+      // dh_t = ∂L/∂h_t + (δz_{t+1} [W_h; W_extra]ᵀ)_h + δp W_pᵀ, dense in dhp
+      for (let b = 0; b < B; b++) {
+        const y0 = (t * B + b) * P;
+        for (let j = 0; j < H; j++) {
+          dhp[b * H + j] = (dhp[b * H + j] as number) + (dy[y0 + j] as number) + (dRec === null ? 0 : (dRec[b * (H + S) + j] as number));
+        }
+      }
+      const zero = zeroI === null ? null : st.view(zeroI).fill(0);
+      if (dPeep !== null) {
+        if (dPeepIn === null) dPeep.fill(0);
+        else dPeep.set(dPeepIn);
+      }
+      const rowBytes = B * H * 4;
+      simd.backward(
+        B, H, clip < 0 ? Infinity : clip, dhp.byteOffset, 0, 0, (dcNext ?? zero as Float32Array).byteOffset, act.byteOffset + t * 5 * rowBytes,
+        t === 0 ? (zero as Float32Array).byteOffset : cs.byteOffset + (t - 1) * rowBytes, cs.byteOffset + t * rowBytes,
+        peep?.byteOffset ?? 0, dPeep?.byteOffset ?? 0, dPeep === null ? 0 : 1, dz.byteOffset, dcOut.byteOffset,
+      );
+    }
+    for (let b = 0; b < B && !simdGates; b++) {
+      const y0 = (t * B + b) * P;
       // Gates.
       const a0 = (t * B + b) * 5 * H;
       for (let j = 0; j < H; j++) {
@@ -283,8 +355,12 @@ function stepGradKernel(backendName: string): tf.KernelFunc {
         const cn = cs[(t * B + b) * H + j] as number;
         const cp = t === 0 ? 0 : (cs[((t - 1) * B + b) * H + j] as number);
         let dh = (dy[y0 + j] as number) + (dRec === null ? 0 : (dRec[b * (H + S) + j] as number));
-        const w0 = j * K3;
-        for (let q = 0; q < K3; q++) dh += (dp[q] as number) * (winW[w0 + q] as number);
+        if (dhp !== null) {
+          dh += dhp[b * H + j] as number;
+        } else {
+          const w0 = j * K3;
+          for (let q = 0; q < K3; q++) dh += (dpOut[b * K3 + q] as number) * (winW[w0 + q] as number);
+        }
         const dao = Math.fround(cl(dh * tc * o * (1 - o)));
         let dc = (dcNext === null ? 0 : (dcNext[b * H + j] as number)) + dh * o * (1 - tc * tc);
         if (peep !== null) dc += dao * (peep[2 * H + j] as number);
@@ -306,9 +382,10 @@ function stepGradKernel(backendName: string): tf.KernelFunc {
         dcOut[b * H + j] = dcPrev;
       }
     }
-    if (dPeep !== null && sums !== null) {
+    if (dPeep !== null && sums !== null && !simdGates) {
       for (let j = 0; j < 3 * H; j++) dPeep[j] = (sums[j] as number) + (dPeepIn === null ? 0 : (dPeepIn[j] as number));
     }
+    for (const scratch of [packI, dhpI, zeroI]) if (scratch !== null) (backend as { disposeData(id: object): void }).disposeData(scratch.dataId);
     return dPeepI === null ? [dzI, dcI, dKappaI, dpI] : [dzI, dcI, dKappaI, dpI, dPeepI];
   };
 }
