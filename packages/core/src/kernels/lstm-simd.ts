@@ -30,6 +30,8 @@ export interface LstmSimdKernels {
   gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, bp: number, pstride: number, c: number, ldc: number, acc: number): void;
   /** out `[C, R]` = in `[R, C]`ᵀ. */
   transpose(R: number, C: number, input: number, out: number): void;
+  /** out `[C]` = Σ over the rows of x `[R, C]`, in row order (float32). */
+  sum_rows(R: number, C: number, x: number, out: number): void;
 }
 
 interface WasmModuleLike {

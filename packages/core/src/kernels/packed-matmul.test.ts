@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { expectClose } from '@seqgen/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setLstmSimdEnabled } from './lstm-simd.js';
-import { matMulPacked, packWeights } from './packed-matmul.js';
+import { matMulPacked, packWeights, sumRowsPacked } from './packed-matmul.js';
 import { patchWasmKernels } from './wasm-kernels.js';
 
 /** Deterministic values in [-1, 1] (no RNG: the same on every backend). */
@@ -101,6 +101,21 @@ describe('lstm-simd gemm on wasm (BatchMatMul and packed weights)', () => {
     tf.dispose([p.panels, pt.panels, y, yt, ref, reft]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, w, wt]);
+  });
+
+  it('sumRowsPacked equals ones·x (same float32 sums) and the float64 column sums, D not a multiple of 4', () => {
+    for (const [n, d] of [[37, 11], [300, 64], [1, 5]] as const) {
+      const x = values([n, d], 6) as tf.Tensor2D;
+      const s = sumRowsPacked(x);
+      expect(s).not.toBeNull();
+      if (s === null) return;
+      const viaOnes = tf.tidy(() => tf.matMul(tf.ones([1, n]), x));
+      expect(Array.from(s.dataSync())).toEqual(Array.from(viaOnes.dataSync()));
+      const rows = x.arraySync();
+      const exact = Array.from({ length: d }, (_, c) => rows.reduce((a, r) => a + (r[c] as number), 0));
+      expectClose(Array.from(s.dataSync()), exact, { atol: 1e-5, rtol: 1e-5 });
+      tf.dispose([x, s, viaOnes]);
+    }
   });
 
   it('packWeights is null where it cannot run (cpu; SIMD turned off)', async () => {

@@ -16,6 +16,7 @@ import { lstmSimdFor, type LstmSimdKernels } from './lstm-simd.js';
 
 const PACK = 'SeqgenPackWeights';
 const PACKED_MATMUL = 'SeqgenMatMulPacked';
+const SUM_ROWS = 'SeqgenSumRows';
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm. */
 interface WasmBackendLike {
@@ -111,9 +112,21 @@ function packedMatMulKernel(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.Na
   return out;
 }
 
+function sumRowsKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const x = args.inputs['x'] as tf.TensorInfo;
+  const [rows, cols] = x.shape as [number, number];
+  const out = backend.makeOutput([cols], 'float32');
+  const simd = lstmSimdFor(backend);
+  if (simd === null) throw new Error(`${SUM_ROWS}: the wasm SIMD kernels are not available`);
+  if (cols > 0) simd.sum_rows(rows, cols, offsetOf(backend, x), offsetOf(backend, out));
+  return out;
+}
+
 /** Whether packed products serve the current backend (wasm with the SIMD module); registers the kernels. */
 function available(): boolean {
   if (tf.getBackend() !== 'wasm' || lstmSimdFor(tf.backend()) === null) return false;
+  if (tf.getKernel(SUM_ROWS, 'wasm') === undefined) tf.registerKernel({ kernelName: SUM_ROWS, backendName: 'wasm', kernelFunc: sumRowsKernel as unknown as tf.KernelFunc });
   if (tf.getKernel(PACK, 'wasm') === undefined) tf.registerKernel({ kernelName: PACK, backendName: 'wasm', kernelFunc: packKernel as unknown as tf.KernelFunc });
   if (tf.getKernel(PACKED_MATMUL, 'wasm') === undefined) {
     tf.registerKernel({ kernelName: PACKED_MATMUL, backendName: 'wasm', kernelFunc: packedMatMulKernel as unknown as tf.KernelFunc });
@@ -139,4 +152,13 @@ export function matMulPacked(x: tf.Tensor2D, packed: PackedWeights): tf.Tensor2D
     throw new ShapeError(`matMulPacked: x [${x.shape}] does not multiply packed weights [${packed.k}, ${packed.n}]`);
   }
   return tf.engine().runKernel(PACKED_MATMUL, { x, panels: packed.panels }, { k: packed.k, n: packed.n }) as tf.Tensor2D;
+}
+
+/**
+ * Σ over the rows of float32 x `[N, D]` → `[D]` in one pass over x (row order, float32: the sums ones·x gives);
+ * null where the SIMD kernels do not run. Not differentiable: for backward passes (bias gradients).
+ */
+export function sumRowsPacked(x: tf.Tensor2D): tf.Tensor1D | null {
+  if (x.dtype !== 'float32' || x.rank !== 2 || !available()) return null;
+  return tf.engine().runKernel(SUM_ROWS, { x }, {}) as tf.Tensor1D;
 }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
+import { sumRowsPacked } from '../kernels/packed-matmul.js';
 import { wasmTransposedMatMulFast } from '../kernels/wasm-kernels.js';
 
 /**
@@ -18,12 +19,12 @@ export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, tra
 }
 
 /**
- * Σ over the rows of `x` `[N, D]` → `[D]`. On wasm as ones·x (one XNNPACK matMul): its Sum over a
- * non-last axis transposes first and is ~10× slower. Not differentiable by itself: use in backward passes.
+ * Σ over the rows of `x` `[N, D]` → `[D]`. On wasm one SIMD pass over x (packed-matmul.ts), else as ones·x (one
+ * XNNPACK matMul): tfjs's Sum over a non-last axis transposes first and is ~10× slower. Not differentiable by itself: use in backward passes.
  */
 export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
   if (tf.getBackend() !== 'wasm') return tf.sum(x, 0);
-  return tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]]);
+  return sumRowsPacked(x) ?? tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]]);
 }
 
 /** `x + b` for `x` `[N, D]`, `b` `[D]`, whose bias gradient uses {@link sumRows}. */
