@@ -1,14 +1,17 @@
 /**
- * The matMul ceiling of this machine for tfjs-backend-wasm (single-threaded build, XNNPACK f32 GEMM): GFLOP/s of
- * one thread alone, and of W worker threads running the same matMuls at the same time (what data-parallel
- * training can use at most). Shapes: the LSTM's [T·B, H] × [H, 4H] (3200 × 256 × 1024) and the per-step
- * [B, H] × [H, 4H] (32 × 256 × 1024). Prints one JSON line.
+ * The matMul ceiling of this machine for tfjs-backend-wasm (single-threaded build): GFLOP/s of seqgen's own
+ * WebAssembly SIMD gemm (core's patched BatchMatMul; for the per-step shape also with the weights packed once, as
+ * the LSTM layers multiply) and of XNNPACK's f32 GEMM as tfjs ships it (`setLstmSimdEnabled(false)`), in one thread
+ * alone and in W worker threads running the same products at the same time (what data-parallel training can use at
+ * most). Shapes: the LSTM's [T·B, H] × [H, 4H] (3200 × 256 × 1024) and the per-step [B, H] × [H, 4H]
+ * (32 × 256 × 1024). Prints one JSON line.
  *
  *   npx tsx --conditions=@seqgen/source bench/matmul-ceiling.ts [--workers 2] [--seconds 4]
  */
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { matMulPacked, packWeights, setLstmSimdEnabled } from '@seqgen/core';
 import { initBackend } from '../packages/cli/src/backend.js';
 
 const SHAPES: Array<[number, number, number]> = [
@@ -16,25 +19,35 @@ const SHAPES: Array<[number, number, number]> = [
   [32, 256, 1024],
 ];
 
-/** GFLOP/s of repeated a × b for about `seconds` (after a warm-up). */
-function rate(m: number, k: number, n: number, seconds: number): number {
-  const a = tf.randomNormal([m, k]);
-  const b = tf.randomNormal([k, n]);
-  tf.matMul(a, b).dataSync();
-  let reps = 0;
-  const start = performance.now();
-  while (performance.now() - start < seconds * 1000) {
-    tf.tidy(() => tf.matMul(a, b)).dispose();
-    reps++;
+const KINDS = ['gemm', 'gemm, weights packed once', 'XNNPACK'] as const;
+
+/** GFLOP/s of repeated a × b for about `seconds` (after a warm-up), by each of {@link KINDS}. */
+function rate(m: number, k: number, n: number, seconds: number, kind: (typeof KINDS)[number]): number {
+  const a = tf.randomNormal([m, k]) as tf.Tensor2D;
+  const b = tf.randomNormal([k, n]) as tf.Tensor2D;
+  const previous = setLstmSimdEnabled(kind !== 'XNNPACK');
+  const packed = kind === 'gemm, weights packed once' ? packWeights(b, false) : null;
+  const product = (): tf.Tensor => (packed === null ? tf.matMul(a, b) : matMulPacked(a, packed));
+  try {
+    product().dispose();
+    let reps = 0;
+    const start = performance.now();
+    while (performance.now() - start < seconds * 1000) {
+      tf.tidy(product).dispose();
+      reps++;
+    }
+    const s = (performance.now() - start) / 1000;
+    return (2 * m * k * n * reps) / s / 1e9;
+  } finally {
+    setLstmSimdEnabled(previous);
+    tf.dispose([a, b, ...(packed === null ? [] : [packed.panels])]);
   }
-  const s = (performance.now() - start) / 1000;
-  tf.dispose([a, b]);
-  return (2 * m * k * n * reps) / s / 1e9;
 }
 
-async function measureAll(seconds: number): Promise<number[]> {
+/** [kind][shape] GFLOP/s (the packed kind only for the per-step shape; null elsewhere). */
+async function measureAll(seconds: number): Promise<Array<Array<number | null>>> {
   await initBackend({ requested: 'wasm', threads: 1, env: {} });
-  return SHAPES.map(([m, k, n]) => rate(m, k, n, seconds));
+  return KINDS.map((kind) => SHAPES.map(([m, k, n]) => (kind === 'gemm, weights packed once' && m > 64 ? null : rate(m, k, n, seconds, kind))));
 }
 
 if (!isMainThread) {
@@ -48,18 +61,21 @@ if (!isMainThread) {
   const url = new URL(import.meta.url);
   const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
   const together = await Promise.all(
-    Array.from({ length: W }, () => new Promise<number[]>((resolve, reject) => {
+    Array.from({ length: W }, () => new Promise<Array<Array<number | null>>>((resolve, reject) => {
       const w = new Worker(bootstrap, { eval: true, workerData: { seconds }, execArgv: ['--conditions=@seqgen/source'] });
-      w.once('message', (r: number[]) => { resolve(r); void w.terminate(); });
+      w.once('message', (r: Array<Array<number | null>>) => { resolve(r); void w.terminate(); });
       w.once('error', reject);
     })),
   );
+  const round = (x: number | null): number | null => (x === null ? null : Number(x.toFixed(1)));
   const row = {
     task: 'matmul-ceiling', backend: 'wasm', build: 'single-threaded', workers: W,
     shapes: SHAPES.map((s) => s.join('x')),
-    gflopsAlone: alone.map((x) => Number(x.toFixed(1))),
-    gflopsPerWorkerTogether: together.map((r) => r.map((x) => Number(x.toFixed(1)))),
-    gflopsTotalTogether: SHAPES.map((_, i) => Number(together.reduce((s, r) => s + (r[i] as number), 0).toFixed(1))),
+    kinds: KINDS.map((kind, i) => ({
+      kind,
+      gflopsAlone: (alone[i] as Array<number | null>).map(round),
+      gflopsTotalTogether: SHAPES.map((_, j) => round(together.reduce((s, r) => s + ((r[i] as Array<number | null>)[j] ?? NaN), 0))),
+    })),
   };
   process.stdout.write(`${JSON.stringify(row)}\n`);
 }

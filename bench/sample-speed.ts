@@ -6,8 +6,8 @@
  *   npx tsx --conditions=@seqgen/source bench/sample-speed.ts --kind hand
  *
  * --kind text: characters/s of `sampleText` (@seqgen/text) at batch 1, symbol by symbol, with the default text
- *   model: the checkpoint runs/brown-default-v2/best when present, else the configuration of
- *   configs/text-default.json (1×256) with random weights and an 85-symbol vocabulary (speed does not depend on
+ *   model: the checkpoint runs/text-default/best (what `pnpm start` trains) when present, else the configuration
+ *   of configs/text-default.json (1×384) with random weights and an 85-symbol vocabulary (speed does not depend on
  *   the weights). When @seqgen/text has a `path` sampling option (resolveSamplePath is exported), every path is
  *   timed, alternating rep by rep; `default` is what a caller gets without the option.
  * --kind hand: seconds to write a 60-character line with the shipped synthesis model
@@ -58,7 +58,7 @@ const emit = (r: Record<string, unknown>): void => {
 };
 
 async function textModel(): Promise<{ model: text.TextModel; weights: string }> {
-  const checkpoint = values.checkpoint ?? join(here, '..', 'runs', 'brown-default-v2', 'best');
+  const checkpoint = values.checkpoint ?? join(here, '..', 'runs', 'text-default', 'best');
   if (existsSync(checkpoint)) {
     const loaded = await loadTextCheckpoint(checkpoint);
     tf.dispose(Object.values(loaded.decoded.tensors));
