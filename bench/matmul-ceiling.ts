@@ -3,8 +3,8 @@
  * WebAssembly SIMD gemm (core's patched BatchMatMul; for the per-step shape also with the weights packed once, as
  * the LSTM layers multiply) and of XNNPACK's f32 GEMM as tfjs ships it (`setLstmSimdEnabled(false)`), in one thread
  * alone and in W worker threads running the same products at the same time (what data-parallel training can use at
- * most). Shapes: the LSTM's [T·B, H] × [H, 4H] (3200 × 256 × 1024) and the per-step [B, H] × [H, 4H]
- * (32 × 256 × 1024). Prints one JSON line.
+ * most). Shapes: the LSTM's [T·B, H] × [H, 4H] (3200 × 256 × 1024), the per-step [B, H] × [H, 4H]
+ * (32 × 256 × 1024) and a synthesis step's (16 × 457 × 1600). Prints one JSON line.
  *
  *   npx tsx --conditions=@seqgen/source bench/matmul-ceiling.ts [--workers 2] [--seconds 4]
  */
@@ -17,6 +17,7 @@ import { initBackend } from '../packages/cli/src/backend.js';
 const SHAPES: Array<[number, number, number]> = [
   [3200, 256, 1024],
   [32, 256, 1024],
+  [16, 457, 1600], // a 3×400 synthesis step in one of 2 workers: [h, w] · [W_h; W_extra]
 ];
 
 const KINDS = ['gemm', 'gemm, weights packed once', 'XNNPACK'] as const;

@@ -42,6 +42,7 @@ describe('lstm-simd gemm on wasm (BatchMatMul and packed weights)', () => {
       [[37, 13], [13, 7], false, false],
       [[40, 19], [19, 100], false, false],
       [[64, 256], [256, 1024], false, false],
+      [[33, 13], [13, 300], false, false], // few rows: column slices, the last with a partial panel
       [[5, 3], [3, 4], false, false], // small: gemm too (K·N ≤ 16384)
       [[13, 35], [13, 11], true, false],
       [[35, 13], [11, 13], false, true],
@@ -80,24 +81,24 @@ describe('lstm-simd gemm on wasm (BatchMatMul and packed weights)', () => {
     }
   });
 
-  it('packWeights + matMulPacked equal tf.matMul (w and wᵀ, n not a multiple of 8) and leak no tensors', () => {
+  it('packWeights + matMulPacked equal tf.matMul (w and wᵀ, n not a multiple of 8, column slices) and leak no tensors', () => {
     const x = values([16, 24], 3);
-    const w = values([24, 44], 4);
-    const wt = values([44, 24], 5);
+    const w = values([24, 300], 4);
+    const wt = values([300, 24], 5);
     const before = tf.memory().numTensors;
     const p = packWeights(w as tf.Tensor2D, false);
     const pt = packWeights(wt as tf.Tensor2D, true);
     expect(p).not.toBeNull();
     expect(pt).not.toBeNull();
     if (p === null || pt === null) return;
-    expect([p.k, p.n, pt.k, pt.n]).toEqual([24, 44, 24, 44]);
+    expect([p.k, p.n, pt.k, pt.n]).toEqual([24, 300, 24, 300]);
     const y = matMulPacked(x as tf.Tensor2D, p);
     const yt = matMulPacked(x as tf.Tensor2D, pt);
     const ref = tf.matMul(x, w);
     const reft = tf.matMul(x, wt, false, true);
     expectClose(Array.from(y.dataSync()), Array.from(ref.dataSync()), { atol: 1e-6, rtol: 1e-6 });
     expectClose(Array.from(yt.dataSync()), Array.from(reft.dataSync()), { atol: 1e-6, rtol: 1e-6 });
-    expect(() => tf.tidy(() => matMulPacked(values([2, 5], 1) as tf.Tensor2D, p))).toThrow(/does not multiply packed weights \[24, 44\]/);
+    expect(() => tf.tidy(() => matMulPacked(values([2, 5], 1) as tf.Tensor2D, p))).toThrow(/does not multiply packed weights \[24, 300\]/);
     tf.dispose([p.panels, pt.panels, y, yt, ref, reft]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, w, wt]);
