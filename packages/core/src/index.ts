@@ -22,3 +22,4 @@ export * from './window/index.js';
 export { patchWasmKernels } from './kernels/wasm-kernels.js';
 export { setLstmSimdEnabled } from './kernels/lstm-simd.js';
 export { matMulPacked, packWeights, type PackedWeights } from './kernels/packed-matmul.js';
+export { float32StorageFor, type Float32Storage } from './kernels/float32-storage.js';

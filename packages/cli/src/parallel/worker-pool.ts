@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, SeqgenError } from '@seqgen/core';
+import { ConfigError, SeqgenError, float32StorageFor } from '@seqgen/core';
 import type { ParamLayout, WorkerReply } from './protocol.js';
 
 /**
@@ -63,25 +63,15 @@ export function paramLayout(params: Record<string, tf.Variable>): ParamLayout {
   return { names, shapes, sizes, offsets, total };
 }
 
-/** Main thread: copies the current weights into the shared `weights` buffer. */
 /**
- * A float32 tensor's values where the backend keeps them, without a copy: a view of the wasm heap, or the cpu
- * backend's own array; null elsewhere (then callers copy through dataSync / assign). Valid until the next
- * allocation on the backend (a wasm heap growth detaches it): use at once.
+ * A float32 tensor's values where the cpu or wasm backend keeps them (core's float32StorageFor: a wasm heap view
+ * or the cpu backend's own array), without a copy; null on other backends (callers then copy). Use at once: a wasm
+ * heap growth detaches the view.
  */
 function storageOf(t: tf.Tensor): Float32Array | null {
-  if (t.dtype !== 'float32') return null;
-  const backend = tf.backend() as unknown as {
-    typedArrayFromHeap?: (info: tf.TensorInfo) => Float32Array;
-    readSync?: (dataId: object) => unknown;
-  };
   const name = tf.getBackend();
-  if (name === 'wasm' && typeof backend.typedArrayFromHeap === 'function') return backend.typedArrayFromHeap(t);
-  if (name === 'cpu' && typeof backend.readSync === 'function') {
-    const values = backend.readSync(t.dataId);
-    return values instanceof Float32Array ? values : null;
-  }
-  return null;
+  if (t.dtype !== 'float32' || (name !== 'wasm' && name !== 'cpu')) return null;
+  return float32StorageFor(name, tf.backend()).view(t);
 }
 
 /** Main thread: copies every parameter's current values into the shared weights buffer. */

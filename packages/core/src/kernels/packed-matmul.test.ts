@@ -42,7 +42,7 @@ describe('lstm-simd gemm on wasm (BatchMatMul and packed weights)', () => {
       [[37, 13], [13, 7], false, false],
       [[40, 19], [19, 100], false, false],
       [[64, 256], [256, 1024], false, false],
-      [[33, 13], [13, 300], false, false], // few rows: column slices, the last with a partial panel
+      [[33, 13], [13, 300], false, false], // many panels, the last one partial
       [[5, 3], [3, 4], false, false], // small: gemm too (K·N ≤ 16384)
       [[13, 35], [13, 11], true, false],
       [[35, 13], [11, 13], false, true],
@@ -81,7 +81,7 @@ describe('lstm-simd gemm on wasm (BatchMatMul and packed weights)', () => {
     }
   });
 
-  it('packWeights + matMulPacked equal tf.matMul (w and wᵀ, n not a multiple of 8, column slices) and leak no tensors', () => {
+  it('packWeights + matMulPacked equal tf.matMul (w and wᵀ, n not a multiple of 8, many panels) and leak no tensors', () => {
     const x = values([16, 24], 3);
     const w = values([24, 300], 4);
     const wt = values([300, 24], 5);
