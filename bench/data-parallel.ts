@@ -39,7 +39,7 @@ const rows: Array<Record<string, unknown>> = [];
 for (const L of String(values.layers).split(',').map(Number)) {
   const config: TextTrainingConfig = {
     seqLength: T, batchSize: B, resetEvery: 100, optimizer: { name: 'adam', learningRate: 1e-3 }, weightNoise: 0, clipNorm: null,
-    learningRateHalfLife: null, epochs: 1, validateEvery: 0, validateSymbols: 0, seed: 1,
+    learningRateHalfLife: null, learningRateDecay: null, epochs: 1, validateEvery: 0, validateSymbols: 0, seed: 1,
   };
   const modelConfig = { hiddenSizes: new Array<number>(L).fill(H), peepholes: true, inputSkips: true, outputSkips: true, lstmClip: 1, outputClip: null, initScale: null, forgetBias: 0 };
   const model = TextModel.create(modelConfig, vocabulary, createRng(1));

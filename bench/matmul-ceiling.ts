@@ -4,7 +4,8 @@
  * the LSTM layers multiply) and of XNNPACK's f32 GEMM as tfjs ships it (`setLstmSimdEnabled(false)`), in one thread
  * alone and in W worker threads running the same products at the same time (what data-parallel training can use at
  * most). Shapes: the LSTM's [T·B, H] × [H, 4H] (3200 × 256 × 1024), the per-step [B, H] × [H, 4H]
- * (32 × 256 × 1024) and a synthesis step's (16 × 457 × 1600). Prints one JSON line.
+ * (32 × 256 × 1024), a synthesis step's (16 × 457 × 1600) and the default text model's (1 × 384, 16 streams per
+ * worker: the step forward and backward, and W_h's gradient over a sequence). Prints one JSON line.
  *
  *   npx tsx --conditions=@seqgen/source bench/matmul-ceiling.ts [--workers 2] [--seconds 4]
  */
@@ -18,6 +19,9 @@ const SHAPES: Array<[number, number, number]> = [
   [3200, 256, 1024],
   [32, 256, 1024],
   [16, 457, 1600], // a 3×400 synthesis step in one of 2 workers: [h, w] · [W_h; W_extra]
+  [16, 384, 1536], // the default text model (1 × 384) per step in one of 2 workers: h · W_h
+  [16, 1536, 384], // … its backward step: δ · W_hᵀ
+  [384, 800, 1536], // … its W_h gradient over a 50-step sequence: Hᵀ · δ (K = T · B/2)
 ];
 
 const KINDS = ['gemm', 'gemm, weights packed once', 'XNNPACK'] as const;

@@ -27,6 +27,15 @@ export interface TextModelConfig {
   forgetBias: number;
 }
 
+/** See {@link TextTrainingConfig.learningRateDecay}. */
+export interface LearningRateDecay {
+  shape: 'linear' | 'cosine';
+  /** Updates over which the rate falls to `final` · lr₀; `run`: the run's length (see the field's notes). */
+  steps: number | 'run';
+  /** The rate at and after `steps`, as a fraction of lr₀ (0 < final ≤ 1; default 0.01). */
+  final: number;
+}
+
 /** How a model is trained. */
 export interface TextTrainingConfig {
   /** T, steps per truncated-BPTT sequence (paper: 100). */
@@ -46,6 +55,15 @@ export interface TextTrainingConfig {
    * recomputed every 100 updates; null = constant. A function of the update count only, so resume stays exact.
    */
   learningRateHalfLife: number | null;
+  /**
+   * Learning-rate decay (not in the paper), or null: from lr₀ down to `final` · lr₀ at update `steps`, along a
+   * straight line (`linear`) or half a cosine (`cosine`), then `final` · lr₀. `steps: "run"` fits the decay to the
+   * run's bound: its update limit (`--steps`, epochs), or with a time limit the updates the measured rate fits
+   * into it (fixed once, after the first validation, and saved, so a resumed run keeps it). Recomputed every 100
+   * updates; a function of the update count only, so resume stays exact. Cannot be combined with
+   * `learningRateHalfLife`.
+   */
+  learningRateDecay: LearningRateDecay | null;
   /** Passes over the training data (fractions allowed); the run stops after them unless stopped earlier. */
   epochs: number;
   /** Validate every this many updates (0 = only at the end). */
@@ -77,6 +95,7 @@ export const DEFAULT_TRAINING_CONFIG: TextTrainingConfig = {
   weightNoise: 0,
   clipNorm: null,
   learningRateHalfLife: 3000,
+  learningRateDecay: null,
   epochs: 10,
   validateEvery: 500,
   validateSymbols: 50_000,
@@ -161,12 +180,20 @@ export function parseTrainingConfig(raw: unknown, where = 'training', defaults: 
   if (!isObject(raw)) throw new ConfigError(`${where} must be an object, got ${JSON.stringify(raw)}`);
   checkKeys(
     raw,
-    ['seqLength', 'batchSize', 'resetEvery', 'optimizer', 'weightNoise', 'clipNorm', 'learningRateHalfLife', 'epochs', 'validateEvery', 'validateSymbols', 'seed'],
+    ['seqLength', 'batchSize', 'resetEvery', 'optimizer', 'weightNoise', 'clipNorm', 'learningRateHalfLife', 'learningRateDecay', 'epochs', 'validateEvery', 'validateSymbols', 'seed'],
     where,
   );
   const optimizer = raw.optimizer === undefined ? defaults.optimizer : raw.optimizer;
   if (!isObject(optimizer) || typeof optimizer.name !== 'string') {
     throw new ConfigError(`${where}.optimizer is ${JSON.stringify(optimizer)}, expected { "name": "sgd" | "adam" | "graves-rmsprop", ... }`);
+  }
+  const learningRateHalfLife = numOrNull(raw, 'learningRateHalfLife', defaults.learningRateHalfLife, where);
+  const learningRateDecay = raw.learningRateDecay === undefined ? defaults.learningRateDecay : parseDecay(raw.learningRateDecay, `${where}.learningRateDecay`);
+  if (learningRateDecay !== null && learningRateHalfLife !== null) {
+    // An explicit decay replaces a half-life that only came from the defaults.
+    if (raw.learningRateHalfLife !== undefined && raw.learningRateHalfLife !== null) {
+      throw new ConfigError(`${where}: learningRateHalfLife (${learningRateHalfLife}) and learningRateDecay cannot both be set; set one of them to null`);
+    }
   }
   return {
     seqLength: num(raw, 'seqLength', defaults.seqLength, where, isPositiveInt, 'a positive integer (paper: 100)'),
@@ -175,7 +202,8 @@ export function parseTrainingConfig(raw: unknown, where = 'training', defaults: 
     optimizer: optimizer as unknown as OptimizerSpec,
     weightNoise: num(raw, 'weightNoise', defaults.weightNoise, where, (v) => v >= 0, 'a number >= 0 (paper Penn: 0.075)'),
     clipNorm: numOrNull(raw, 'clipNorm', defaults.clipNorm, where),
-    learningRateHalfLife: numOrNull(raw, 'learningRateHalfLife', defaults.learningRateHalfLife, where),
+    learningRateHalfLife: learningRateDecay !== null ? null : learningRateHalfLife,
+    learningRateDecay,
     epochs: num(raw, 'epochs', defaults.epochs, where, (v) => v > 0, 'a number > 0'),
     validateEvery: num(raw, 'validateEvery', defaults.validateEvery, where, isNonNegativeInt, 'an integer >= 0'),
     validateSymbols: num(raw, 'validateSymbols', defaults.validateSymbols, where, isNonNegativeInt, 'an integer >= 0 (0 = all)'),
@@ -183,17 +211,63 @@ export function parseTrainingConfig(raw: unknown, where = 'training', defaults: 
   };
 }
 
-/** Updates between learning-rate recomputations under a half-life schedule. */
+/** `final` of a learning-rate decay that does not say (a fraction of lr₀ > 0: optimisers refuse a rate of 0). */
+export const DEFAULT_DECAY_FINAL = 0.01;
+
+function parseDecay(raw: unknown, where: string): LearningRateDecay | null {
+  if (raw === null) return null;
+  const expected = `expected { "shape": "linear" | "cosine", "steps": <updates> | "run", "final": <fraction of the rate, > 0 and ≤ 1> } or null`;
+  if (!isObject(raw)) throw new ConfigError(`${where} is ${JSON.stringify(raw)}, ${expected}`);
+  checkKeys(raw, ['shape', 'steps', 'final'], where);
+  if (raw.shape !== 'linear' && raw.shape !== 'cosine') throw new ConfigError(`${where}.shape is ${JSON.stringify(raw.shape)}, expected "linear" or "cosine"`);
+  const steps = raw.steps === undefined ? 'run' : raw.steps;
+  if (steps !== 'run' && (typeof steps !== 'number' || !isPositiveInt(steps))) {
+    throw new ConfigError(`${where}.steps is ${JSON.stringify(steps)}, expected a positive integer (updates) or "run" (the run's length)`);
+  }
+  const final = raw.final === undefined ? DEFAULT_DECAY_FINAL : raw.final;
+  if (typeof final !== 'number' || !(final > 0 && final <= 1)) {
+    throw new ConfigError(`${where}.final is ${JSON.stringify(final)}, expected a number > 0 and ≤ 1 (fraction of the learning rate; updates at rate 0 would change nothing)`);
+  }
+  return { shape: raw.shape, steps, final };
+}
+
+/** Updates between learning-rate recomputations under a schedule. */
 export const LEARNING_RATE_INTERVAL = 100;
 
+/** Whether the config schedules the learning rate (half-life or decay). */
+export function hasLearningRateSchedule(config: Pick<TextTrainingConfig, 'learningRateHalfLife' | 'learningRateDecay'>): boolean {
+  return config.learningRateHalfLife !== null || (config.learningRateDecay ?? null) !== null;
+}
+
 /**
- * The learning rate for update `step` (0-based count of updates done): lr₀ · 0.5^(s / halfLife) with s rounded
- * down to a multiple of {@link LEARNING_RATE_INTERVAL}; lr₀ when there is no schedule.
+ * The learning rate for update `step` (0-based count of updates done), with s = `step` rounded down to a multiple
+ * of {@link LEARNING_RATE_INTERVAL}: lr₀ · 0.5^(s / halfLife) under a half-life; under a decay,
+ * lr₀ · (final + (1 − final) · f(min(s / steps, 1))) with f(p) = 1 − p (linear) or (1 + cos πp) / 2 (cosine);
+ * lr₀ when there is no schedule. A decay with `steps: "run"` uses `runSteps` (lr₀ while that is not known yet).
  */
-export function learningRateAt(config: Pick<TextTrainingConfig, 'optimizer' | 'learningRateHalfLife'>, step: number): number {
+export function learningRateAt(
+  config: Pick<TextTrainingConfig, 'optimizer' | 'learningRateHalfLife'> & { learningRateDecay?: LearningRateDecay | null },
+  step: number,
+  runSteps?: number | null,
+): number {
   const base = (config.optimizer as { learningRate?: number }).learningRate;
-  if (base === undefined) throw new ConfigError(`training.optimizer.learningRate is required with learningRateHalfLife`);
-  if (config.learningRateHalfLife === null) return base;
+  const decay = config.learningRateDecay ?? null;
+  if (config.learningRateHalfLife === null && decay === null) return base as number;
+  if (base === undefined) throw new ConfigError(`training.optimizer.learningRate is required with a learning-rate schedule`);
   const s = Math.floor(step / LEARNING_RATE_INTERVAL) * LEARNING_RATE_INTERVAL;
-  return base * 0.5 ** (s / config.learningRateHalfLife);
+  if (decay !== null) {
+    const steps = decay.steps === 'run' ? runSteps : decay.steps;
+    if (steps === undefined || steps === null) return base;
+    const p = Math.min(s / steps, 1);
+    const f = decay.shape === 'linear' ? 1 - p : (1 + Math.cos(Math.PI * p)) / 2;
+    return base * (decay.final + (1 - decay.final) * f);
+  }
+  return base * 0.5 ** (s / (config.learningRateHalfLife as number));
+}
+
+/** One line describing the schedule, for logs. */
+export function describeLearningRateSchedule(config: Pick<TextTrainingConfig, 'learningRateHalfLife'> & { learningRateDecay?: LearningRateDecay | null }): string {
+  const decay = config.learningRateDecay ?? null;
+  if (decay !== null) return `learning rate: ${decay.shape} decay to ${decay.final} × lr over ${decay.steps === 'run' ? "the run's length" : `${decay.steps} updates`}`;
+  return `learning-rate half-life ${config.learningRateHalfLife ?? 'none'}`;
 }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, createRng, type LstmState, type Rng } from '@seqgen/core';
 import { createOptimizer, OPTIMIZER_STATE_PREFIX, WeightNoise, type CheckpointContent, type Optimizer } from '@seqgen/core/train';
 import { TbpttBatcher, type BatcherPosition } from './batcher.js';
-import { learningRateAt, type TextTrainingConfig } from './config.js';
+import { hasLearningRateSchedule, learningRateAt, type TextTrainingConfig } from './config.js';
 import { evaluate } from './evaluate.js';
 import type { TextMetrics } from './metrics.js';
 import { disposeState, stateFromTensors, stateTensors, TEXT_CHECKPOINT_KIND, type TextModel } from './text-model.js';
@@ -31,7 +31,28 @@ export interface TrainRunState {
   smoothedBits: number | null;
   /** Best validation result so far. */
   best: { step: number; bitsPerSymbol: number } | null;
+  /**
+   * The length of a `learningRateDecay` with `steps: "run"` once fitted (updates), else null/absent. Saved so
+   * that a resumed run keeps the schedule it started with.
+   */
+  decaySteps?: number | null;
 }
+
+/** What {@link RunOptions.onScheduleFitted} reports. */
+export interface ScheduleFit {
+  /** The decay's length in updates (absolute, counting resumed ones). */
+  steps: number;
+  /** Updates per second measured to fit a time budget; undefined when the length came from an update limit. */
+  updatesPerSecond?: number;
+}
+
+/** Updates measured (and ended by a validation) before a `steps: "run"` decay is fitted to a time budget. */
+export const DECAY_CALIBRATION_UPDATES = 500;
+/**
+ * Updates at the start of a session left out of that measurement: the first ones are slower (compilation, first
+ * allocations; 1 × 384 with 2 workers: 10.6 updates/s over the first 1,000 vs 11.5 over the whole run).
+ */
+export const DECAY_CALIBRATION_WARMUP = 100;
 
 /** What {@link TextTrainer.run} reports after each update. */
 export interface StepInfo {
@@ -86,6 +107,16 @@ export interface RunOptions {
   shouldStop?: () => boolean;
   onStep?: (info: StepInfo) => void | Promise<void>;
   onValidate?: (info: ValidationInfo) => void | Promise<void>;
+  /**
+   * Seconds left of this session's time budget (e.g. `--max-minutes`), or Infinity. A `learningRateDecay` with
+   * `steps: "run"` is then fitted to the updates that fit into it: the rate is measured over
+   * {@link DECAY_CALIBRATION_UPDATES}+ updates after the session's first {@link DECAY_CALIBRATION_WARMUP} (ending
+   * with a validation, so its cost counts), then the length is fixed.
+   * Without it the decay spans the update limit (`maxSteps` or the configured epochs).
+   */
+  secondsLeft?: () => number;
+  /** Called once when a `steps: "run"` decay gets its length. */
+  onScheduleFitted?: (fit: ScheduleFit) => void | Promise<void>;
 }
 
 /** Why {@link TextTrainer.run} returned. */
@@ -156,6 +187,7 @@ export class TextTrainer {
         elapsedSeconds: 0,
         smoothedBits: null,
         best: null,
+        decaySteps: null,
       };
       this.carried = model.zeroState(config.batchSize);
     }
@@ -168,8 +200,8 @@ export class TextTrainer {
 
   /** Sets the scheduled learning rate for the next update: rebuilds the optimiser with its state when it changes. */
   private applySchedule(): void {
-    if (this.config.learningRateHalfLife === null) return;
-    const lr = learningRateAt(this.config, this.run_.step);
+    if (!hasLearningRateSchedule(this.config)) return;
+    const lr = learningRateAt(this.config, this.run_.step, this.run_.decaySteps);
     const current = (this.optimizer_.spec as { learningRate?: number }).learningRate;
     if (current === lr) return;
     const state = this.optimizer_.getState();
@@ -198,6 +230,14 @@ export class TextTrainer {
   async run(options: RunOptions = {}): Promise<StopReason> {
     const limit = Math.min(this.totalSteps, options.maxSteps ?? Infinity);
     const { batchSize: B, seqLength: T, validateEvery } = this.config;
+    // A decay over the run's length: from the update limit, or (time budget) from the rate measured below.
+    let calibration: { step: number; time: number } | null = null;
+    let calibrateFrom: number | null = null; // the update after which the measurement starts
+    if (this.config.learningRateDecay?.steps === 'run' && (this.run_.decaySteps ?? null) === null) {
+      const budget = options.secondsLeft?.() ?? Infinity;
+      if (Number.isFinite(budget) && this.clock) calibrateFrom = this.run_.step + DECAY_CALIBRATION_WARMUP;
+      else await this.fitSchedule(limit, undefined, options);
+    }
     while (true) {
       if (this.run_.step >= limit) return this.run_.step >= this.totalSteps ? 'epochs' : 'max-steps';
       if (options.shouldStop?.()) return 'stopped';
@@ -244,10 +284,26 @@ export class TextTrainer {
         symbolsSeen: r.symbolsSeen,
         reset: batch.reset,
       });
-      if (this.valid !== undefined && validateEvery > 0 && r.step % validateEvery === 0) {
-        await this.validateAndReport(options.onValidate);
+      const validates = this.valid !== undefined && validateEvery > 0 && r.step % validateEvery === 0;
+      if (validates) await this.validateAndReport(options.onValidate);
+      if (calibrateFrom !== null && r.step >= calibrateFrom && this.clock) {
+        calibration = { step: r.step, time: this.clock() };
+        calibrateFrom = null;
+      } else if (calibration !== null && this.clock) {
+        const done = r.step - calibration.step;
+        if ((done >= DECAY_CALIBRATION_UPDATES && (validates || this.valid === undefined || validateEvery === 0)) || done >= 10 * DECAY_CALIBRATION_UPDATES) {
+          const rate = done / Math.max((this.clock() - calibration.time) / 1000, 1e-3);
+          const left = Math.max(options.secondsLeft?.() ?? 0, 0);
+          calibration = null;
+          await this.fitSchedule(Math.min(limit, r.step + Math.floor(rate * left)), rate, options);
+        }
       }
     }
+  }
+
+  private async fitSchedule(steps: number, updatesPerSecond: number | undefined, options: RunOptions): Promise<void> {
+    this.run_.decaySteps = Math.max(1, steps);
+    await options.onScheduleFitted?.({ steps: this.run_.decaySteps, ...(updatesPerSecond !== undefined && { updatesPerSecond }) });
   }
 
   /**
@@ -314,6 +370,7 @@ export function readTrainingJson(training: unknown, source: string): TextTrainin
     Number.isInteger(run.position.sequence) &&
     Number.isInteger(run.rngState) &&
     typeof run.symbolsSeen === 'number' &&
+    (run.decaySteps === undefined || run.decaySteps === null || (Number.isInteger(run.decaySteps) && run.decaySteps > 0)) &&
     typeof t?.config === 'object';
   if (!ok) {
     throw new ConfigError(`${source}: the checkpoint has no valid training state (training.run); it cannot be resumed, only evaluated or sampled`);

@@ -32,6 +32,7 @@ const config: TextTrainingConfig = {
   weightNoise: 0,
   clipNorm: 1,
   learningRateHalfLife: null,
+  learningRateDecay: null,
   epochs: 1,
   validateEvery: 0,
   validateSymbols: 0,

@@ -10,6 +10,8 @@ import { ConfigError, createRng } from '@seqgen/core';
 import {
   assertSameVocabulary,
   bitsLabel,
+  DEFAULT_DECAY_FINAL,
+  describeLearningRateSchedule,
   evaluate,
   readTrainingJson,
   sampleText,
@@ -17,13 +19,14 @@ import {
   TextTrainer,
   vocabularyOf,
   type TextMetrics,
+  type TextTrainingConfig,
   type TrainRunState,
 } from '@seqgen/text';
 import { initBackend } from '../backend.js';
 import { createDataParallelGradients, type DataParallelGradients } from '../parallel/data-parallel.js';
 import { numberOption, stringOption, UsageError, type Command } from '../command.js';
 import { Progress } from '../progress.js';
-import { disposeLoaded, loadTextCheckpoint, saveTrainerCheckpoint } from '../text/checkpoints.js';
+import { copyCheckpointDir, disposeLoaded, loadTextCheckpoint, saveTrainerCheckpoint, startTrainerCheckpoint } from '../text/checkpoints.js';
 import { corpusLines, describeDataSpec, loadTextCorpus, parseDataOption, type TextDataSpec } from '../text/data.js';
 import { defaultTextRunConfig, readRunConfigFile, type TextRunConfig } from '../text/run-config.js';
 
@@ -85,6 +88,31 @@ function applyOverrides(run: TextRunConfig, values: Record<string, unknown>): vo
     if (t.optimizer.name === 'adam') throw new UsageError('--momentum applies to sgd and graves-rmsprop, not adam');
     t.optimizer = { ...t.optimizer, momentum: numberOption(v, 'momentum', 0) } as typeof t.optimizer;
   }
+  const schedule = stringOption(v, 'lr-schedule');
+  if (schedule !== undefined) Object.assign(t, parseScheduleOption(schedule));
+}
+
+/**
+ * `--lr-schedule`: `constant` | `half-life:<updates>` | `linear[:<updates>|run][:<final>]` | `cosine[:…]`
+ * (default length `run`, final {@link DEFAULT_DECAY_FINAL}).
+ */
+export function parseScheduleOption(text: string): Pick<TextTrainingConfig, 'learningRateHalfLife' | 'learningRateDecay'> {
+  const bad = (): UsageError =>
+    new UsageError(`--lr-schedule expects constant | half-life:<updates> | linear[:<updates>|run][:<final>] | cosine[:<updates>|run][:<final>] (final: fraction of the rate at the end, > 0 and ≤ 1, default ${DEFAULT_DECAY_FINAL}), got '${text}'`);
+  const [kind, a, b, ...rest] = text.split(':');
+  if (rest.length > 0) throw bad();
+  if (kind === 'constant' && a === undefined) return { learningRateHalfLife: null, learningRateDecay: null };
+  if (kind === 'half-life') {
+    const halfLife = Number(a);
+    if (a === undefined || b !== undefined || !(halfLife > 0)) throw bad();
+    return { learningRateHalfLife: halfLife, learningRateDecay: null };
+  }
+  if (kind !== 'linear' && kind !== 'cosine') throw bad();
+  const steps = a === undefined || a === 'run' ? 'run' : Number(a);
+  if (steps !== 'run' && !(Number.isInteger(steps) && steps > 0)) throw bad();
+  const final = b === undefined ? DEFAULT_DECAY_FINAL : Number(b);
+  if (!(final > 0 && final <= 1)) throw bad();
+  return { learningRateHalfLife: null, learningRateDecay: { shape: kind, steps, final } };
 }
 
 /** The first free default run name: `base`, `base-2`, `base-3`, … */
@@ -121,6 +149,7 @@ export const textTrainCommand: Command = {
     optimizer: { type: 'string' },
     lr: { type: 'string' },
     momentum: { type: 'string' },
+    'lr-schedule': { type: 'string' },
     'weight-noise': { type: 'string' },
     epochs: { type: 'string' },
     seed: { type: 'string' },
@@ -149,6 +178,8 @@ export const textTrainCommand: Command = {
     optimizer: 'sgd | adam | graves-rmsprop',
     lr: 'learning rate',
     momentum: 'momentum (sgd; paper 0.99 Penn, 0.9 enwik8)',
+    'lr-schedule':
+      'constant | half-life:<updates> | linear[:<updates>|run][:<final>] | cosine[…]; run = fitted to --steps/--max-minutes (default: the config\'s)',
     'weight-noise': 'fixed weight-noise std, resampled per sequence (paper Penn: 0.075)',
     epochs: 'passes over the training data',
     seed: 'seed of the weights and the weight noise',
@@ -307,7 +338,7 @@ export const textTrainCommand: Command = {
     );
     say(
       `training: ${t.optimizer.name} ${JSON.stringify(t.optimizer)}, B ${t.batchSize} × T ${t.seqLength}, reset every ${t.resetEvery} sequences, ` +
-        `weight noise ${t.weightNoise}, learning-rate half-life ${t.learningRateHalfLife ?? 'none'}, ${trainer.batcher.sequencesPerEpoch} updates per epoch, ${t.epochs} epoch(s)` +
+        `weight noise ${t.weightNoise}, ${describeLearningRateSchedule(t)}, ${trainer.batcher.sequencesPerEpoch} updates per epoch, ${t.epochs} epoch(s)` +
         `${Number.isFinite(maxMinutes) ? `, at most ${maxMinutes} min` : ''}${maxSteps ? `, at most ${maxSteps} updates` : ''}`,
     );
     say(`run ${runDir}${resume ? ` (resuming at update ${startRun.step})` : ''}`);
@@ -340,18 +371,29 @@ export const textTrainCommand: Command = {
     const latestDir = join(runDir, 'latest');
     const bestDir = join(runDir, 'best');
     let lastSaved = startRun.step;
+    let latestWrite: Promise<void> = Promise.resolve();
     let reason: Awaited<ReturnType<TextTrainer['run']>>;
     try {
       reason = await trainer.run({
         ...(maxSteps !== undefined && { maxSteps }),
         shouldStop: () => stopRequested || (performance.now() - sessionStart) / 60000 >= maxMinutes,
+        secondsLeft: () => maxMinutes * 60 - (performance.now() - sessionStart) / 1000,
+        onScheduleFitted: (fit) => {
+          const how = fit.updatesPerSecond === undefined ? 'the update limit' : `${fit.updatesPerSecond.toFixed(2)} updates/s measured × the ${maxMinutes} min limit`;
+          progress.log(`learning-rate decay fitted to ${fit.steps.toLocaleString('en-US')} updates (${how})`);
+          logMetrics({ event: 'schedule', decaySteps: fit.steps, ...(fit.updatesPerSecond !== undefined && { updatesPerSecond: round(fit.updatesPerSecond) }) });
+        },
         onStep: async (info) => {
           progress.tick(1, { loss: info.smoothedBits * Math.LN2, [label]: info.smoothedBits, epoch: info.epoch.toFixed(2) });
           if (info.step % 10 === 0) {
             appendFileSync(metricsPath, `${JSON.stringify({ time: new Date().toISOString(), event: 'train', step: info.step, epoch: round(info.epoch), bitsPerSymbol: round(info.smoothedBits) })}\n`);
           }
           if (info.step % saveEvery === 0) {
-            await saveTrainerCheckpoint(latestDir, trainer, checkpointExtra);
+            // The snapshot is taken now; encoding and writing go on while the next updates run (the previous
+            // write is awaited first, so its error, if any, stops the run here).
+            await latestWrite;
+            latestWrite = startTrainerCheckpoint(latestDir, trainer, checkpointExtra);
+            latestWrite.catch(() => undefined); // handled where it is awaited
             lastSaved = info.step;
           }
         },
@@ -365,7 +407,9 @@ export const textTrainCommand: Command = {
     } finally {
       process.off('SIGINT', onSigint);
       await closeWorkers();
+      await latestWrite.catch(() => undefined); // let a write in progress finish; its error is raised below if the run itself succeeded
     }
+    await latestWrite;
     const state = trainer.runState;
     // A final validation when the last update was not validated, so `best` reflects the end of training.
     if (t.validateEvery === 0 || state.step % t.validateEvery !== 0) {
@@ -389,32 +433,67 @@ export const textTrainCommand: Command = {
       return 130;
     }
 
-    // Final evaluation on the best checkpoint (full validation and test splits), then a sample.
+    // Final evaluation (full validation and test splits), then a sample. The model evaluated is the best
+    // checkpoint by periodic validation, or the final weights when the FULL validation split scores them better
+    // (periodic validation sees only validateSymbols; after a decay to the end the final weights usually win).
     let evalModel = model;
-    if (existsSync(join(bestDir, 'model.json'))) {
+    let evalStep = final.step;
+    let evalLabel = 'final weights';
+    const result: Record<string, unknown> = { event: 'done', run: runDir, steps: final.step, trainingSeconds: round(final.elapsedSeconds), best: final.best };
+    const fullEval = async (m: TextModel, split: 'valid' | 'test', what: string): Promise<TextMetrics | null> => {
+      const ids = corpus.splits[split];
+      if (ids === undefined) return null;
+      const evalProgress = new Progress({ label: `eval ${split} (${what})`, total: ids.length - 1, unit: 'symbols', stream: io.err, silent: json });
+      let last = 0;
+      const metrics = await evaluate(m, ids, {
+        batchSize: run.evaluation.batchSize,
+        seqLength: t.seqLength,
+        onProgress: (done) => {
+          evalProgress.tick(done - last);
+          last = done;
+        },
+      });
+      evalProgress.finish();
+      return metrics;
+    };
+    const record = (split: 'valid' | 'test', m: TextMetrics): void => {
+      say(`${split} (static, ${evalLabel} @ ${evalStep}): ${metricsLine(m)}`);
+      result[split] = metricsJson(m);
+      appendFileSync(metricsPath, `${JSON.stringify({ time: new Date().toISOString(), event: `final-${split}`, step: evalStep, ...metricsJson(m) })}\n`);
+    };
+    let validMetrics: TextMetrics | null = null;
+    if (existsSync(join(bestDir, 'model.json')) && final.best !== null && final.best.step !== final.step) {
       const best = await loadTextCheckpoint(bestDir);
       disposeLoaded(best);
-      evalModel = best.model;
+      if (values['skip-final-eval'] === true) {
+        evalModel = best.model;
+        evalStep = final.best.step;
+      } else {
+        const atEnd = await fullEval(model, 'valid', `final @ ${final.step}`);
+        const atBest = await fullEval(best.model, 'valid', `best @ ${final.best.step}`);
+        if (atEnd !== null && atBest !== null) {
+          say(`full validation split: final weights @ ${final.step} ${atEnd.bitsPerSymbol.toFixed(4)}, best checkpoint @ ${final.best.step} ${atBest.bitsPerSymbol.toFixed(4)} ${bitsLabel(model.vocabulary.unit)}`);
+          if (atBest.bitsPerSymbol <= atEnd.bitsPerSymbol) {
+            evalModel = best.model;
+            evalStep = final.best.step;
+            evalLabel = 'best checkpoint';
+            validMetrics = atBest;
+          } else {
+            validMetrics = atEnd;
+            await copyCheckpointDir(latestDir, bestDir); // runs/<name> (= best) now names the weights evaluated
+            say(`${bestDir} now holds the final weights (update ${final.step})`);
+          }
+        }
+        if (evalModel !== best.model) best.model.dispose();
+      }
+    } else if (final.best !== null && final.best.step === final.step) {
+      evalLabel = 'best checkpoint';
     }
-    const result: Record<string, unknown> = { event: 'done', run: runDir, steps: final.step, trainingSeconds: round(final.elapsedSeconds), best: final.best };
     if (values['skip-final-eval'] !== true) {
+      result.evaluated = { step: evalStep, weights: evalLabel };
       for (const split of ['valid', 'test'] as const) {
-        const ids = corpus.splits[split];
-        if (ids === undefined) continue;
-        const evalProgress = new Progress({ label: `eval ${split}`, total: ids.length - 1, unit: 'symbols', stream: io.err, silent: json });
-        let last = 0;
-        const m = await evaluate(evalModel, ids, {
-          batchSize: run.evaluation.batchSize,
-          seqLength: t.seqLength,
-          onProgress: (done) => {
-            evalProgress.tick(done - last);
-            last = done;
-          },
-        });
-        evalProgress.finish();
-        say(`${split} (static, best checkpoint @ ${final.best?.step ?? final.step}): ${metricsLine(m)}`);
-        result[split] = metricsJson(m);
-        appendFileSync(metricsPath, `${JSON.stringify({ time: new Date().toISOString(), event: `final-${split}`, step: final.best?.step ?? final.step, ...metricsJson(m) })}\n`);
+        const m = split === 'valid' && validMetrics !== null ? validMetrics : await fullEval(evalModel, split, evalLabel);
+        if (m !== null) record(split, m);
       }
     }
     const sampleLength = values['sample-length'] === undefined ? run.sampleLength : numberOption(v, 'sample-length', run.sampleLength);

@@ -31,8 +31,10 @@ describe('seqgen text train | eval | sample', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
-    expect(events.map((e) => e.event)).toEqual(['start', 'validate', 'validate', 'done']);
-    const done = events[3] as unknown as { steps: number; valid: { bitsPerSymbol: number }; test: { bitsPerSymbol: number }; sample: string };
+    // 'schedule': the default config's learning-rate decay, fitted to --steps 4.
+    expect(events.map((e) => e.event)).toEqual(['start', 'schedule', 'validate', 'validate', 'done']);
+    expect(events[1]).toMatchObject({ event: 'schedule', decaySteps: 4 });
+    const done = events[4] as unknown as { steps: number; valid: { bitsPerSymbol: number }; test: { bitsPerSymbol: number }; sample: string };
     expect(done.steps).toBe(4);
     expect(done.test.bitsPerSymbol).toBeGreaterThan(0);
     expect(done.sample.length).toBeGreaterThan(0);
@@ -73,6 +75,27 @@ describe('seqgen text train | eval | sample', () => {
     const verbose = await run([...sampleArgs, '--verbose']);
     expect(verbose.err).toMatch(/^sampled 30 symbols in [\d.]+ s \(\d+ symbols\/s, batch 1, fast path \(typed-array LSTM, wasm-simd kernel\)\)\n$/);
     expect((await run([...sampleArgs, '--path', 'gpu'])).err).toMatch(/--path expects auto, fast or tfjs, got 'gpu'/);
+  });
+
+  it('--lr-schedule: a linear decay over --steps (logged), checkpoints every 2 updates, the final weights vs best on the full validation split', async () => {
+    const r = await run(['text', 'train', '--data', `text:${corpusFile}`, '--name', 'sched', '--steps', '7', '--validate-every', '2', '--save-every', '2', '--lr-schedule', 'linear:run:0.1', ...tiny, '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const runDir = join(tmp, 'runs', 'sched');
+    const metrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; decaySteps?: number });
+    expect(metrics.filter((m) => m.event === 'schedule').map((m) => m.decaySteps)).toEqual([7]);
+    const done = JSON.parse(r.out.trim().split('\n').at(-1) as string) as { steps: number; best: { step: number }; evaluated: { step: number; weights: string } };
+    expect(done.steps).toBe(7);
+    // The model evaluated is the best checkpoint or the final weights (update 7), whichever the full split prefers;
+    // runs/<name>/best then holds it.
+    expect([done.best.step, 7]).toContain(done.evaluated.step);
+    const bestJson = JSON.parse(readFileSync(join(runDir, 'best', 'model.json'), 'utf8')) as { training: { run: { step: number; decaySteps: number } } };
+    expect(bestJson.training.run.step).toBe(done.evaluated.step);
+    const latestJson = JSON.parse(readFileSync(join(runDir, 'latest', 'model.json'), 'utf8')) as { training: { run: { step: number; decaySteps: number } } };
+    expect(latestJson.training.run).toMatchObject({ step: 7, decaySteps: 7 });
+    const bad = await run(['text', 'train', '--data', `text:${corpusFile}`, '--name', 'sched-bad', '--steps', '2', '--lr-schedule', 'linear:run:0', ...tiny]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--lr-schedule expects constant \| half-life:<updates> \| linear.*got 'linear:run:0'/);
   });
 
   it('ends bad input with a clear message and exit 1, no stack trace, and never damages a checkpoint', async () => {

@@ -117,14 +117,22 @@ export function writeGradients(into: Float32Array, grads: Record<string, tf.Tens
 /** Main thread: the sum over workers of their shared gradient buffers, as tensors by parameter name (caller owns). */
 export function sumGradients(views: readonly Float32Array[], layout: ParamLayout): Record<string, tf.Tensor> {
   const grads: Record<string, tf.Tensor> = {};
+  const name = tf.getBackend();
+  // On wasm/cpu the sums are written straight into the new tensors' storage (no intermediate 3 MB arrays to copy
+  // and collect every update).
+  const storage = name === 'wasm' || name === 'cpu' ? float32StorageFor(name, tf.backend()) : null;
   layout.names.forEach((n, i) => {
     const off = layout.offsets[i] as number;
-    const sum = (views[0] as Float32Array).slice(off, off + (layout.sizes[i] as number));
+    const size = layout.sizes[i] as number;
+    const shape = layout.shapes[i] as number[];
+    const info = storage?.alloc(shape);
+    const sum = info !== undefined && storage !== null ? storage.view(info) : new Float32Array(size);
+    sum.set((views[0] as Float32Array).subarray(off, off + size));
     for (let k = 1; k < views.length; k++) {
-      const g = views[k] as Float32Array;
-      for (let j = 0; j < sum.length; j++) sum[j] = (sum[j] as number) + (g[off + j] as number);
+      const g = (views[k] as Float32Array).subarray(off, off + size);
+      for (let j = 0; j < size; j++) sum[j] = (sum[j] as number) + (g[j] as number);
     }
-    grads[n] = tf.tensor(sum, layout.shapes[i]);
+    grads[n] = info !== undefined ? tf.engine().makeTensorFromTensorInfo(info) : tf.tensor(sum, shape);
   });
   return grads;
 }

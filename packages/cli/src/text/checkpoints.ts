@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { CHECKPOINT_MODEL_FILE, CheckpointError, type DecodedCheckpoint } from '@seqgen/core';
+import { CHECKPOINT_MODEL_FILE, CheckpointError, type CheckpointContent, type DecodedCheckpoint } from '@seqgen/core';
 import { TEXT_CHECKPOINT_KIND, TextModel, type TextTrainer } from '@seqgen/text';
 import { readCheckpointDir, writeCheckpointDir } from '../io/checkpoint-files.js';
 import { dataSpecFromJson, type TextDataSpec } from './data.js';
@@ -69,10 +69,42 @@ export async function saveTrainerCheckpoint(
   trainer: TextTrainer,
   extra: { data: Record<string, unknown>; training: Record<string, unknown> },
 ): Promise<void> {
+  await startTrainerCheckpoint(dir, trainer, extra);
+}
+
+/**
+ * Takes the trainer's checkpoint content NOW (a snapshot: later updates do not change it) and returns the
+ * promise of its atomic write to `dir`, which encodes and writes while training goes on. Await it before the next
+ * write to the same directory; its tensors are disposed when it settles.
+ */
+export function startTrainerCheckpoint(
+  dir: string,
+  trainer: TextTrainer,
+  extra: { data: Record<string, unknown>; training: Record<string, unknown> },
+): Promise<void> {
   const content = trainer.checkpointContent({ createdBy: CREATED_BY, data: extra.data, training: extra.training });
+  return writeCheckpointDir(dir, content).finally(() => tf.dispose(Object.values(content.tensors)));
+}
+
+/**
+ * Replaces the checkpoint in `to` by the one in `from` (read and validated, then written atomically as
+ * {@link writeCheckpointDir} does: a failure leaves `to` as it was).
+ */
+export async function copyCheckpointDir(from: string, to: string): Promise<void> {
+  const decoded = await readCheckpointDir(from);
   try {
-    await writeCheckpointDir(dir, content);
+    const d = decoded;
+    const content: CheckpointContent = {
+      kind: d.kind,
+      config: d.config,
+      tensors: d.tensors,
+      ...(d.data !== undefined && { data: d.data }),
+      ...(d.training !== undefined && { training: d.training }),
+      ...(d.createdBy !== undefined && { createdBy: d.createdBy }),
+      ...(d.createdAt !== undefined && { createdAt: d.createdAt }),
+    };
+    await writeCheckpointDir(to, content);
   } finally {
-    tf.dispose(Object.values(content.tensors));
+    tf.dispose(Object.values(decoded.tensors));
   }
 }

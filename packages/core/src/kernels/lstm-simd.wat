@@ -5,14 +5,16 @@
 ;;
 ;; Same arithmetic as forwardRows/backwardRows, in float32 (the JS loops use float64 then round): every gate
 ;; block H must be a multiple of 4; pointers are byte offsets of the first row of the step (the caller adds t).
-;; exp is Cephes' expf (range reduction by n ln 2 in two parts, degree-6 polynomial, 2^n from the exponent
+;; exp (inside $sigmoid) is Cephes' expf (range reduction by n ln 2 in two parts, degree-6 polynomial, 2^n from the exponent
 ;; bits), relative error ≈ 1e-7; arguments are clamped to [-87.3, 88.3] so that 2^n stays a normal float.
 (module
   (import "env" "memory" (memory 1 MEMORY_LIMITS))
 
-  ;; e^x for four lanes.
-  (func $exp (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $p v128)
+  ;; σ(x) = 1 / (1 + e^−x), with e^−x (the expf above) computed here: V8 does not inline wasm calls, and a call
+  ;; per gate was ≈ 5 % of a training worker's time.
+  (func $sigmoid (param $a v128) (result v128)
+    (local $x v128) (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.neg (local.get $a)))
     (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3))
                              (v128.const f32x4 88.3 88.3 88.3 88.3)))
     (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
@@ -28,18 +30,14 @@
     (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
                              (v128.const f32x4 1 1 1 1)))
     (f32x4.mul (local.get $p)
-               (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+               (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
+    (local.set $p)
+    (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $p))))
 
-  ;; σ(x) = 1 / (1 + e^−x)
-  (func $sigmoid (param $x v128) (result v128)
-    (f32x4.div (v128.const f32x4 1 1 1 1)
-               (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp (f32x4.neg (local.get $x))))))
-
-  ;; tanh x = 1 − 2 / (e^2x + 1)
-  (func $tanh (param $x v128) (result v128)
+  ;; tanh x = 1 − 2 / (e^2x + 1) = 1 − 2 σ(−2x) (bit-identical: the same e^2x, and · 2 is exact)
+  (func $tanh (param $a v128) (result v128)
     (f32x4.sub (v128.const f32x4 1 1 1 1)
-               (f32x4.div (v128.const f32x4 2 2 2 2)
-                          (f32x4.add (call $exp (f32x4.add (local.get $x) (local.get $x))) (v128.const f32x4 1 1 1 1)))))
+               (f32x4.mul (v128.const f32x4 2 2 2 2) (call $sigmoid (f32x4.neg (f32x4.add (local.get $a) (local.get $a)))))))
 
   ;; One forward step, B rows (see stepKernel): zx and rec `[B, 4H]` rows of the step, cPrev `[B, H]`, peep `[3H]`
   ;; (hasPeep 0: none), outputs act `[B, 5H]` = [i, f, g, o, tanh c], c and h `[B, H]`. Offsets in bytes.
@@ -330,7 +328,7 @@
     (local $i i32) (local $j i32) (local $k i32) (local $last i32) (local $rowc i32)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
-    (local $pb i32) (local $pj i32) (local $cj i32)
+    (local $pb i32) (local $pj i32) (local $cj i32) (local $full i32)
     (local $b0 v128) (local $b1 v128) (local $s v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $rowc (i32.shl (local.get $ldc) (i32.const 2)))
@@ -378,18 +376,56 @@
           (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
           (br_if $ks (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
         (local.set $cj (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $rowc)) (i32.shl (local.get $j) (i32.const 2)))))
+        ;; A whole panel of 8 columns: two plain stores per row (the edge panel goes through $store8).
+        (local.set $full (i32.ge_u (i32.sub (local.get $N) (local.get $j)) (i32.const 8)))
           (if (i32.gt_u (i32.sub (local.get $M) (local.get $i)) (i32.const 0))
-            (then (call $store8 (i32.add (local.get $cj) (i32.mul (i32.const 0) (local.get $rowc))) (local.get $c00) (local.get $c01)
-                                (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))
+            (then
+              (local.set $p0 (i32.add (local.get $cj) (i32.mul (i32.const 0) (local.get $rowc))))
+              (if (local.get $full)
+                (then
+                  (if (local.get $acc)
+                    (then
+                      (local.set $c00 (f32x4.add (v128.load (local.get $p0)) (local.get $c00)))
+                      (local.set $c01 (f32x4.add (v128.load offset=16 (local.get $p0)) (local.get $c01)))))
+                  (v128.store (local.get $p0) (local.get $c00))
+                  (v128.store offset=16 (local.get $p0) (local.get $c01)))
+                (else (call $store8 (local.get $p0) (local.get $c00) (local.get $c01) (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))))
           (if (i32.gt_u (i32.sub (local.get $M) (local.get $i)) (i32.const 1))
-            (then (call $store8 (i32.add (local.get $cj) (i32.mul (i32.const 1) (local.get $rowc))) (local.get $c10) (local.get $c11)
-                                (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))
+            (then
+              (local.set $p0 (i32.add (local.get $cj) (i32.mul (i32.const 1) (local.get $rowc))))
+              (if (local.get $full)
+                (then
+                  (if (local.get $acc)
+                    (then
+                      (local.set $c10 (f32x4.add (v128.load (local.get $p0)) (local.get $c10)))
+                      (local.set $c11 (f32x4.add (v128.load offset=16 (local.get $p0)) (local.get $c11)))))
+                  (v128.store (local.get $p0) (local.get $c10))
+                  (v128.store offset=16 (local.get $p0) (local.get $c11)))
+                (else (call $store8 (local.get $p0) (local.get $c10) (local.get $c11) (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))))
           (if (i32.gt_u (i32.sub (local.get $M) (local.get $i)) (i32.const 2))
-            (then (call $store8 (i32.add (local.get $cj) (i32.mul (i32.const 2) (local.get $rowc))) (local.get $c20) (local.get $c21)
-                                (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))
+            (then
+              (local.set $p0 (i32.add (local.get $cj) (i32.mul (i32.const 2) (local.get $rowc))))
+              (if (local.get $full)
+                (then
+                  (if (local.get $acc)
+                    (then
+                      (local.set $c20 (f32x4.add (v128.load (local.get $p0)) (local.get $c20)))
+                      (local.set $c21 (f32x4.add (v128.load offset=16 (local.get $p0)) (local.get $c21)))))
+                  (v128.store (local.get $p0) (local.get $c20))
+                  (v128.store offset=16 (local.get $p0) (local.get $c21)))
+                (else (call $store8 (local.get $p0) (local.get $c20) (local.get $c21) (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))))
           (if (i32.gt_u (i32.sub (local.get $M) (local.get $i)) (i32.const 3))
-            (then (call $store8 (i32.add (local.get $cj) (i32.mul (i32.const 3) (local.get $rowc))) (local.get $c30) (local.get $c31)
-                                (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))
+            (then
+              (local.set $p0 (i32.add (local.get $cj) (i32.mul (i32.const 3) (local.get $rowc))))
+              (if (local.get $full)
+                (then
+                  (if (local.get $acc)
+                    (then
+                      (local.set $c30 (f32x4.add (v128.load (local.get $p0)) (local.get $c30)))
+                      (local.set $c31 (f32x4.add (v128.load offset=16 (local.get $p0)) (local.get $c31)))))
+                  (v128.store (local.get $p0) (local.get $c30))
+                  (v128.store offset=16 (local.get $p0) (local.get $c31)))
+                (else (call $store8 (local.get $p0) (local.get $c30) (local.get $c31) (i32.sub (local.get $N) (local.get $j)) (local.get $acc))))))
         (local.set $pj (i32.add (local.get $pj) (local.get $pstride)))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $panels)))
