@@ -59,7 +59,8 @@ export interface TextTrainingConfig {
    * Learning-rate decay (not in the paper), or null: from lr₀ down to `final` · lr₀ at update `steps`, along a
    * straight line (`linear`) or half a cosine (`cosine`), then `final` · lr₀. `steps: "run"` fits the decay to the
    * run's bound: its update limit (`--steps`, epochs), or with a time limit the updates the measured rate fits
-   * into it (fixed once, after the first validation, and saved, so a resumed run keeps it). Recomputed every 100
+   * into it (measured over 500+ updates after the session's first 100, up to a validation; then fixed and saved,
+   * so a resumed run keeps it; until then lr₀). Recomputed every 100
    * updates; a function of the update count only, so resume stays exact. Cannot be combined with
    * `learningRateHalfLife`.
    */
@@ -189,11 +190,9 @@ export function parseTrainingConfig(raw: unknown, where = 'training', defaults: 
   }
   const learningRateHalfLife = numOrNull(raw, 'learningRateHalfLife', defaults.learningRateHalfLife, where);
   const learningRateDecay = raw.learningRateDecay === undefined ? defaults.learningRateDecay : parseDecay(raw.learningRateDecay, `${where}.learningRateDecay`);
-  if (learningRateDecay !== null && learningRateHalfLife !== null) {
-    // An explicit decay replaces a half-life that only came from the defaults.
-    if (raw.learningRateHalfLife !== undefined && raw.learningRateHalfLife !== null) {
-      throw new ConfigError(`${where}: learningRateHalfLife (${learningRateHalfLife}) and learningRateDecay cannot both be set; set one of them to null`);
-    }
+  // An explicit decay replaces a half-life that only came from the defaults; both given is an error.
+  if (learningRateDecay !== null && raw.learningRateHalfLife !== undefined && raw.learningRateHalfLife !== null) {
+    throw new ConfigError(`${where}: learningRateHalfLife (${learningRateHalfLife}) and learningRateDecay cannot both be set; set one of them to null`);
   }
   return {
     seqLength: num(raw, 'seqLength', defaults.seqLength, where, isPositiveInt, 'a positive integer (paper: 100)'),
@@ -251,9 +250,9 @@ export function learningRateAt(
   runSteps?: number | null,
 ): number {
   const base = (config.optimizer as { learningRate?: number }).learningRate;
-  const decay = config.learningRateDecay ?? null;
-  if (config.learningRateHalfLife === null && decay === null) return base as number;
   if (base === undefined) throw new ConfigError(`training.optimizer.learningRate is required with a learning-rate schedule`);
+  const decay = config.learningRateDecay ?? null;
+  if (config.learningRateHalfLife === null && decay === null) return base;
   const s = Math.floor(step / LEARNING_RATE_INTERVAL) * LEARNING_RATE_INTERVAL;
   if (decay !== null) {
     const steps = decay.steps === 'run' ? runSteps : decay.steps;
