@@ -126,7 +126,7 @@ export const textTrainCommand: Command = {
   summary: 'train a char/byte/word language model (Graves 2013 §3); no arguments: default model on the Brown corpus',
   usage: [
     'Examples:',
-    '  seqgen text train                                   # default 1x384 model on the Brown corpus, then a sample',
+    '  seqgen text train                                   # default 2x256 model on the Brown corpus, then a sample',
     '  seqgen text train --max-minutes 30 --name brown     # bounded run (the README benchmark)',
     '  seqgen text train --config configs/text-penn-char.paper.json --data ptb:/data/simple-examples',
     '  seqgen text train --name brown --resume             # continue runs/brown/latest exactly',
